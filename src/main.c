@@ -1,0 +1,23 @@
+#include "config.h"
+
+#include <locale.h>
+#include <stdlib.h>
+
+#include "app.h"
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+
+    setlocale(LC_ALL, "");
+    switch (cli_parse(argc, argv, &cfg)) {
+    case CLI_EXIT_OK:
+        return 0;
+    case CLI_EXIT_USAGE:
+        return 2;
+    case CLI_RUN:
+        break;
+    }
+    return app_run(&cfg);
+}

@@ -1,0 +1,1 @@
+# src/procfs — sources, tests and benchmarks of this area (appended to Makefile.am).

@@ -1,0 +1,1 @@
+# src/sample — sources, tests and benchmarks of this area (appended to Makefile.am).

@@ -1,0 +1,2 @@
+# tests shared by several areas (appended to Makefile.am).
+EXTRA_DIST += tests/summary.sh
