@@ -846,16 +846,16 @@ static void sampler__discover_children(struct sampler *s)
     }
 }
 
-static void sampler__discover(struct sampler *s, uint64_t now_real)
+static void sampler__discover(struct sampler *s, uint64_t now)
 {
     if (s->st.processes != s->forks_at_scan)
         s->scan_pending = true;
     if (!s->scan_pending || s->ntree == 0 ||
-        (s->t_scan != 0 && now_real - s->t_scan < SCAN_MIN_NS))
+        (s->t_scan != 0 && now - s->t_scan < SCAN_MIN_NS))
         return;
     s->scan_pending = false;
     s->forks_at_scan = s->st.processes;
-    s->t_scan = now_real;
+    s->t_scan = now;
     s->stats.scans++;
 
     int ntask = 0;
@@ -991,7 +991,7 @@ int sampler_sample(struct sampler *s, const struct sample **out)
     if ((r = sampler__machine(s, now, &why)) < 0)
         return r;
 
-    sampler__discover(s, t0);
+    sampler__discover(s, now);
 
     /* Processes: leader stat, task lists, memory. */
     for (int k = 0; k < s->ntree; k++) {
