@@ -116,10 +116,17 @@ START_TEST(fixture_caps)
 }
 END_TEST
 
-START_TEST(fixture_three_samples)
+/* Descendants are found through children files, or without them by a scan. */
+static void three_samples(bool children)
 {
+    if (!children) {
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "find '%s' -name children -delete", tree_dir);
+        ck_assert_int_eq(system(cmd), 0);
+    }
     struct sampler *s = fixture_sampler();
     const struct sample *out;
+    ck_assert(sampler_caps(s)->ok[SAMPLE_CAP_CHILDREN] == children);
 
     ck_assert_int_eq(sampler_watch(s, 999, "nope"), -ESRCH);
     ck_assert_int_eq(sampler_watch(s, 100, "demo"), 0);
@@ -244,6 +251,17 @@ START_TEST(fixture_three_samples)
     ck_assert_int_eq(sampler_sample(s, &out), 0);
     ck_assert_int_eq(out->ntree, 0);
     sampler_free(s);
+}
+
+START_TEST(fixture_three_samples_children)
+{
+    three_samples(true);
+}
+END_TEST
+
+START_TEST(fixture_three_samples_scan)
+{
+    three_samples(false);
 }
 END_TEST
 
@@ -380,7 +398,8 @@ static Suite *sampler_suite(void)
     TCase *tc = tcase_create("fixture");
     tcase_add_checked_fixture(tc, tree_setup, tree_teardown);
     tcase_add_test(tc, fixture_caps);
-    tcase_add_test(tc, fixture_three_samples);
+    tcase_add_test(tc, fixture_three_samples_children);
+    tcase_add_test(tc, fixture_three_samples_scan);
     suite_add_tcase(s, tc);
     tc = tcase_create("real");
     tcase_add_test(tc, real_child);

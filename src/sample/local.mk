@@ -7,3 +7,8 @@ tests_check_sampler_SOURCES = tests/check_sampler.c
 tests_check_sampler_CFLAGS = $(TEST_CFLAGS)
 tests_check_sampler_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/tree
+
+# The sampler's cost against htop's (a benchmark, not a test: it prints figures).
+noinst_PROGRAMS += tests/bench/sampler
+tests_bench_sampler_SOURCES = tests/bench/sampler.c
+tests_bench_sampler_LDADD = $(SW_LIBS)

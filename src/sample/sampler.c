@@ -25,7 +25,8 @@
  *  - status only for context switches, and only for a task that ran since its
  *    last status read: one that did not run made no switch, so its rates are
  *    exactly 0 without reading anything.
- *  - a time budget. Per-task reads may take budget_pct (10%) of the interval.
+ *  - a CPU budget. Per-task reads may take budget_pct (8%) of the interval,
+ *    in this thread's CPU time (wall time would shrink on a loaded machine).
  *    New tasks are read first (unbudgeted: their name and state must exist),
  *    then tasks that ran at their last read ("hot"), round-robin, then the
  *    others, round-robin, until the budget is spent; the rest keep their last
@@ -39,10 +40,13 @@
  *    its own cost (a 13 ms listing: at most every 260 ms).
  *  - new descendants: /proc/stat's "processes" counts every fork and clone on
  *    the machine; while it stands still no process can have appeared, and no
- *    search is made. Otherwise at most every SCAN_MIN_NS: through
- *    task/TID/children files where the kernel has them and they are fewer
- *    reads than a scan of /proc, else a scan of /proc reading each process's
- *    leader stat for its ppid.
+ *    search is made. Otherwise, at most every SCAN_MIN_NS (longer if a search
+ *    costs more than 2% of that), through task/TID/children where the kernel
+ *    has it, asking only tasks that ran since they were last asked (one that
+ *    did not run cannot have forked); else by a scan of /proc reading each
+ *    process's leader stat for its ppid. (A thread that exits hands its
+ *    children to a sibling that may not have run: such a child is found when
+ *    the sibling next runs.)
  *  - smaps_rollup walks the page tables: each process's is read again after
  *    100x its own cost (so it stays near 1% of a core), not sooner than 0.5 s
  *    and not later than 30 s.
@@ -67,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "procfs/procfs.h"
@@ -81,6 +86,7 @@
 #define READDIR_FACTOR  20
 #define FD_RESERVE      256
 #define BUDGET_MIN_NS   (1000000ull)
+#define BUDGET_PCT      8
 
 struct sampler__task {
     pid_t    tid;
@@ -96,6 +102,8 @@ struct sampler__task {
     uint64_t t_csw;                 /* counts below are known true at this time */
     uint64_t vcsw, ivcsw;
     uint64_t run_at_csw, slices_at_csw;
+    uint64_t run_at_kids;           /* run_ns when its children file was last read */
+    bool     kids_read;
     struct sample_task pub;         /* the figures published */
 };
 
@@ -145,8 +153,8 @@ struct sampler {
     struct sampler__tree **trees;
     int      ntree;
     bool     scan_pending;
-    uint64_t forks_at_scan, t_scan;
-    int      machine_nproc;         /* processes seen by the last /proc scan */
+    uint64_t forks_at_scan;
+    uint64_t t_scan_ok;             /* no search for descendants before this time */
 
     /* per-sample work */
     struct sampler__task **flat;
@@ -154,7 +162,8 @@ struct sampler {
     int      nflat, flat_cap;
     int      cur_hot, cur_cold;
     uint64_t seq;
-    uint64_t deadline;              /* real ns; reads stop past it */
+    uint64_t deadline;              /* this thread's CPU ns; reads stop past it */
+    unsigned budget_calls;          /* the CPU clock is a system call: ask it every 16 */
     bool     over;
 
     /* fds */
@@ -588,11 +597,18 @@ static void sampler__proc_mem(struct sampler *s, struct sampler__proc *p, uint64
 
 /* ---- tasks ---------------------------------------------------------------------- */
 
+static uint64_t sampler__cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static bool sampler__budget_left(struct sampler *s)
 {
-    if (s->deadline == 0)
-        return true;
-    if (util_now_ns() < s->deadline)
+    if (s->deadline == 0 || s->over)
+        return !s->over;
+    if (s->budget_calls++ % 16 != 0 || sampler__cpu_ns() < s->deadline)
         return true;
     s->over = true;
     return false;
@@ -795,7 +811,6 @@ static struct sampler__pp *sampler__scan(struct sampler *s, int *n)
         (*n)++;
     }
     closedir(d);
-    s->machine_nproc = *n;
     return v;
 }
 
@@ -818,12 +833,18 @@ static void sampler__discover_scan(struct sampler *s, struct sampler__pp *v, int
     }
 }
 
+/*
+ * Through task/TID/children: only a task that ran can have forked, so only the
+ * tasks whose run time moved since their children file was last read are
+ * asked (new tasks always). Without schedstat every task is asked.
+ */
 static void sampler__discover_children(struct sampler *s)
 {
     char path[64];
     const char *why;
     pid_t kids[256];
     int nk;
+    bool have_ss = s->caps.ok[SAMPLE_CAP_SCHEDSTAT];
 
     for (int k = 0; k < s->ntree; k++) {
         struct sampler__tree *tr = s->trees[k];
@@ -833,11 +854,16 @@ static void sampler__discover_children(struct sampler *s)
             if (p->relist)
                 sampler__relist(s, p, 0);
             for (int j = 0; j < p->ntask; j++) {
-                snprintf(path, sizeof(path), "%d/task/%d/children", (int)p->pid,
-                         (int)p->tasks[j].tid);
+                struct sampler__task *t = &p->tasks[j];
+                if (have_ss && t->kids_read && !t->fresh && t->ss.run_ns == t->run_at_kids)
+                    continue;
+                t->kids_read = true;
+                t->run_at_kids = t->ss.run_ns;
+                snprintf(path, sizeof(path), "%d/task/%d/children", (int)p->pid, (int)t->tid);
                 if (procfs_read_file(s->rootfd, path, &s->buf) < 0 ||
                     procfs_parse_children(s->buf.p, s->buf.len, kids, 256, &nk, &why) < 0)
                     continue;
+                s->stats.reads_children++;
                 for (int c = 0; c < MIN(nk, 256); c++)
                     if (!sampler__tree_has(tr, kids[c]))
                         sampler__tree_add(s, tr, kids[c]);
@@ -850,26 +876,23 @@ static void sampler__discover(struct sampler *s, uint64_t now)
 {
     if (s->st.processes != s->forks_at_scan)
         s->scan_pending = true;
-    if (!s->scan_pending || s->ntree == 0 ||
-        (s->t_scan != 0 && now - s->t_scan < SCAN_MIN_NS))
+    if (!s->scan_pending || s->ntree == 0 || now < s->t_scan_ok)
         return;
     s->scan_pending = false;
     s->forks_at_scan = s->st.processes;
-    s->t_scan = now;
     s->stats.scans++;
 
-    int ntask = 0;
-    for (int k = 0; k < s->ntree; k++)
-        for (int i = 0; i < s->trees[k]->nproc; i++)
-            ntask += s->trees[k]->procs[i]->ntask;
-    if (s->caps.ok[SAMPLE_CAP_CHILDREN] && ntask < s->machine_nproc) {
+    uint64_t t0 = util_now_ns();
+    if (s->caps.ok[SAMPLE_CAP_CHILDREN]) {
         sampler__discover_children(s);
-        return;
+    } else {
+        int n;
+        struct sampler__pp *v = sampler__scan(s, &n);
+        sampler__discover_scan(s, v, n);
+        free(v);
     }
-    int n;
-    struct sampler__pp *v = sampler__scan(s, &n);
-    sampler__discover_scan(s, v, n);
-    free(v);
+    /* On a machine that forks all the time, searching costs at most 2%. */
+    s->t_scan_ok = now + MAX(SCAN_MIN_NS, (util_now_ns() - t0) * 50);
 }
 
 /* ---- one sample ---------------------------------------------------------------- */
@@ -982,7 +1005,7 @@ static void sampler__publish_tree(struct sampler *s, struct sampler__tree *tr,
 
 int sampler_sample(struct sampler *s, const struct sample **out)
 {
-    uint64_t t0 = util_now_ns();
+    uint64_t t0 = util_now_ns(), cpu0 = sampler__cpu_ns();
     uint64_t now = sampler__now(s);
     const char *why;
     int r;
@@ -1019,8 +1042,9 @@ int sampler_sample(struct sampler *s, const struct sample **out)
     double dt_ns = s->out.m.dt * 1e9;
     s->deadline = 0;
     s->over = false;
+    s->budget_calls = 0;
     if (dt_ns > 0)
-        s->deadline = t0 + MAX((uint64_t)(dt_ns * s->budget_pct / 100), BUDGET_MIN_NS);
+        s->deadline = cpu0 + MAX((uint64_t)(dt_ns * s->budget_pct / 100), BUDGET_MIN_NS);
     int dummy = 0;
     sampler__pass(s, PASS_FRESH, &dummy, now);
     sampler__pass(s, PASS_HOT, &s->cur_hot, now);
@@ -1078,7 +1102,7 @@ int sampler_watch(struct sampler *s, pid_t root, const char *label)
     s->trees = xreallocarray(s->trees, (size_t)s->ntree + 1, sizeof(*s->trees));
     s->trees[s->ntree++] = tr;
     s->scan_pending = true;
-    s->t_scan = 0;
+    s->t_scan_ok = 0;
     return 0;
 }
 
@@ -1118,7 +1142,7 @@ int sampler_new(const struct sampler_opts *o, struct sampler **out)
 
     s->root = xstrdup(root);
     s->fd_stat = s->fd_loadavg = s->fd_psi = s->fd_meminfo = -1;
-    s->budget_pct = o != NULL && o->budget_pct > 0 ? MIN(o->budget_pct, 100u) : 10;
+    s->budget_pct = o != NULL && o->budget_pct > 0 ? MIN(o->budget_pct, 100u) : BUDGET_PCT;
     s->clk_tck = o != NULL && o->clk_tck > 0 ? o->clk_tck : sysconf(_SC_CLK_TCK);
     s->page_size = o != NULL && o->page_size > 0 ? o->page_size : sysconf(_SC_PAGESIZE);
     if (s->clk_tck <= 0)

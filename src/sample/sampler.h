@@ -15,8 +15,8 @@ struct sampler;
 struct sampler_opts {
     const char *proc_root;          /* "/proc" or a fixture tree; NULL means PROCDIR */
     /* The rest may stay 0 (defaults). */
-    unsigned budget_pct;            /* share of the interval that per-task reads may take
-                                       (default 10): past it, the remaining tasks keep
+    unsigned budget_pct;            /* share of the interval that per-task reads may take,
+                                       in CPU time (default 8): past it, the rest keep
                                        their last figures and are read next time first */
     long     clk_tck;               /* clock ticks per second (default sysconf) */
     long     page_size;             /* bytes (default sysconf) */
@@ -29,6 +29,7 @@ struct sampler_stats {
     uint64_t samples;
     uint64_t reads_stat, reads_schedstat, reads_status, reads_smaps;
     uint64_t readdirs, scans;       /* task/ listings; searches for new descendants */
+    uint64_t reads_children;        /* task/TID/children files read by those searches */
     uint64_t opens_uncached;        /* reads done by open/read/close (fds ran out) */
     uint64_t over_budget;           /* samples that left some tasks for later */
     uint64_t last_cost_ns;          /* wall time of the last sampler_sample() */
