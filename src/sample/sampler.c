@@ -24,7 +24,10 @@
  *    R within that delay at worst).
  *  - status only for context switches, and only for a task that ran since its
  *    last status read: one that did not run made no switch, so its rates are
- *    exactly 0 without reading anything.
+ *    exactly 0 without reading anything. Those reads come last, round-robin
+ *    over the tasks that ran, with the last quarter of the budget (the rest
+ *    if the other reads leave more): with many busy tasks each one's rates
+ *    are refreshed every few seconds, over its own interval between reads.
  *  - a CPU budget. Per-task reads may take budget_pct (8%) of the interval,
  *    in this thread's CPU time (wall time would shrink on a loaded machine).
  *    New tasks are read first (unbudgeted: their name and state must exist),
@@ -102,6 +105,7 @@ struct sampler__task {
     uint64_t t_csw;                 /* counts below are known true at this time */
     uint64_t vcsw, ivcsw;
     uint64_t run_at_csw, slices_at_csw;
+    bool     csw_dirty;             /* ran since its last status read: read status */
     uint64_t run_at_kids;           /* run_ns when its children file was last read */
     bool     kids_read;
     struct sample_task pub;         /* the figures published */
@@ -162,8 +166,11 @@ struct sampler {
     int      nflat, flat_cap;
     int      cur_hot, cur_cold;
     uint64_t seq;
-    uint64_t deadline;              /* this thread's CPU ns; reads stop past it */
-    unsigned budget_calls;          /* the CPU clock is a system call: ask it every 16 */
+    uint64_t deadline;              /* this thread's CPU ns: stat/schedstat reads stop */
+    uint64_t deadline_status;       /* ... and status reads (0: no limit) */
+    uint64_t cpu_last;              /* the CPU clock is a system call: asked every 16 */
+    unsigned budget_calls;
+    int      cur_status;
     bool     over;
 
     /* fds */
@@ -604,11 +611,14 @@ static uint64_t sampler__cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static bool sampler__budget_left(struct sampler *s)
+/* True while this thread's CPU clock is before deadline (0: no limit). */
+static bool sampler__budget_left(struct sampler *s, uint64_t deadline)
 {
-    if (s->deadline == 0 || s->over)
-        return !s->over;
-    if (s->budget_calls++ % 16 != 0 || sampler__cpu_ns() < s->deadline)
+    if (deadline == 0)
+        return true;
+    if (s->budget_calls++ % 16 == 0)
+        s->cpu_last = sampler__cpu_ns();
+    if (s->cpu_last < deadline)
         return true;
     s->over = true;
     return false;
@@ -715,23 +725,38 @@ static bool sampler__task_read(struct sampler *s, struct sampler__proc *p,
         q->vcsw_per_s = q->ivcsw_per_s = 0;
         q->csw_ok = true;
         t->t_csw = now;
+        t->csw_dirty = false;
         return true;
     }
     if (have_ss && !t->csw_base && !ran) {
         q->vcsw_per_s = q->ivcsw_per_s = 0;
         q->csw_ok = true;
+        t->csw_dirty = false;
         return true;
     }
-    if (!sampler__budget_left(s))
-        return true;            /* keeps its last rates; status comes with the budget */
+    t->csw_dirty = true;        /* the status pass reads it, budget allowing */
+    return true;
+}
+
+/* Reads status for the switch counts; false if the task is gone. */
+static bool sampler__task_status(struct sampler *s, struct sampler__proc *p,
+                                 struct sampler__task *t, uint64_t now)
+{
+    char path[48];
+    const char *why;
     struct procfs_csw csw;
+    struct sample_task *q = &t->pub;
+
+    t->csw_dirty = false;
     snprintf(path, sizeof(path), "%d/status", (int)t->tid);
-    r = sampler__read(s, tdir, path, &t->fd_status, s->fds_limit / 2);
+    int r = sampler__read(s, dirfd(p->taskdir), path, &t->fd_status, s->fds_limit / 2);
     if (r == 0)
         r = procfs_parse_status_csw(s->buf.p, s->buf.len, &csw, &why);
     if (r < 0)
         return !procfs_is_gone(r);
     s->stats.reads_status++;
+    /* The counts are as of now; the run time as of the last schedstat read,
+     * which may only be older: at worst one more read next time. */
     if (t->csw_base && now > t->t_csw) {
         double cdt = (double)(now - t->t_csw) / 1e9;
         q->vcsw_per_s = (float)(sampler__delta(csw.vol, t->vcsw) / cdt);
@@ -744,8 +769,8 @@ static bool sampler__task_read(struct sampler *s, struct sampler__proc *p,
     t->ivcsw = q->ivcsw = csw.invol;
     q->csw_totals_ok = true;
     t->t_csw = now;
-    t->run_at_csw = ss.run_ns;
-    t->slices_at_csw = ss.slices;
+    t->run_at_csw = t->ss.run_ns;
+    t->slices_at_csw = t->ss.slices;
     t->csw_base = true;
     return true;
 }
@@ -918,7 +943,7 @@ static void sampler__flatten(struct sampler *s)
     }
 }
 
-enum sampler__pass { PASS_FRESH, PASS_HOT, PASS_COLD };
+enum sampler__pass { PASS_FRESH, PASS_HOT, PASS_COLD, PASS_STATUS };
 
 /* Reads the tasks a pass selects, round-robin from *cursor, while the budget
  * lasts (the fresh pass ignores the budget). */
@@ -931,15 +956,18 @@ static void sampler__pass(struct sampler *s, enum sampler__pass pass, int *curso
     for (int k = 0; k < n; k++) {
         int i = (start + k) % n;
         struct sampler__task *t = s->flat[i];
-        if (t->read_seq == s->seq)
+        if (pass == PASS_STATUS ? !t->csw_dirty || t->pub.state == 0 :
+            t->read_seq == s->seq || (pass == PASS_FRESH) != t->fresh ||
+            (pass == PASS_HOT && !t->hot))
             continue;
-        if ((pass == PASS_FRESH) != t->fresh || (pass == PASS_HOT && !t->hot))
-            continue;
-        if (pass != PASS_FRESH && !sampler__budget_left(s)) {
+        if (pass != PASS_FRESH &&
+            !sampler__budget_left(s, pass == PASS_STATUS ? s->deadline_status : s->deadline)) {
             *cursor = i;
             return;
         }
-        if (!sampler__task_read(s, s->flat_proc[i], t, now)) {
+        bool alive = pass == PASS_STATUS ? sampler__task_status(s, s->flat_proc[i], t, now)
+                                         : sampler__task_read(s, s->flat_proc[i], t, now);
+        if (!alive) {
             t->pub.state = 0;       /* gone: dropped at the relist */
             s->flat_proc[i]->relist = true;
         }
@@ -1040,15 +1068,19 @@ int sampler_sample(struct sampler *s, const struct sample **out)
     /* Tasks, within the budget. */
     sampler__flatten(s);
     double dt_ns = s->out.m.dt * 1e9;
-    s->deadline = 0;
+    s->deadline = s->deadline_status = 0;
     s->over = false;
     s->budget_calls = 0;
-    if (dt_ns > 0)
-        s->deadline = cpu0 + MAX((uint64_t)(dt_ns * s->budget_pct / 100), BUDGET_MIN_NS);
+    if (dt_ns > 0) {
+        uint64_t budget = MAX((uint64_t)(dt_ns * s->budget_pct / 100), BUDGET_MIN_NS);
+        s->deadline = cpu0 + budget * 3 / 4;
+        s->deadline_status = cpu0 + budget;
+    }
     int dummy = 0;
     sampler__pass(s, PASS_FRESH, &dummy, now);
     sampler__pass(s, PASS_HOT, &s->cur_hot, now);
     sampler__pass(s, PASS_COLD, &s->cur_cold, now);
+    sampler__pass(s, PASS_STATUS, &s->cur_status, now);
     if (s->over)
         s->stats.over_budget++;
 
