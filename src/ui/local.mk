@@ -1,1 +1,20 @@
-# src/ui — sources, tests and benchmarks of this area (appended to Makefile.am).
+# src/ui — the canvas, widgets, themes, the first screen and the one curses
+# file (appended to Makefile.am).
+libsw_a_SOURCES += src/ui/canvas.c src/ui/canvas.h src/ui/theme.c src/ui/theme.h \
+	src/ui/widgets.c src/ui/widgets.h src/ui/view.c src/ui/view.h \
+	src/ui/curses.c src/ui/curses.h src/ui/ui.c src/ui/ui.h
+
+themesdir = $(pkgdatadir)/themes
+dist_themes_DATA = data/themes/default.theme data/themes/high-contrast.theme \
+	data/themes/mono.theme
+
+if HAVE_CHECK
+check_PROGRAMS += tests/check_canvas tests/check_view
+TESTS += tests/check_canvas tests/check_view
+endif
+tests_check_canvas_SOURCES = tests/check_canvas.c
+tests_check_canvas_CFLAGS = $(TEST_CFLAGS)
+tests_check_canvas_LDADD = $(TEST_LIBS)
+tests_check_view_SOURCES = tests/check_view.c tests/ui_fixture.c tests/ui_fixture.h
+tests_check_view_CFLAGS = $(TEST_CFLAGS)
+tests_check_view_LDADD = $(TEST_LIBS)
