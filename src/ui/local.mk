@@ -18,3 +18,17 @@ tests_check_canvas_LDADD = $(TEST_LIBS)
 tests_check_view_SOURCES = tests/check_view.c tests/ui_fixture.c tests/ui_fixture.h
 tests_check_view_CFLAGS = $(TEST_CFLAGS)
 tests_check_view_LDADD = $(TEST_LIBS)
+
+# The pty test drives full-screen programs; it needs libvterm.
+if HAVE_CHECK
+if HAVE_VTERM
+check_PROGRAMS += tests/check_tui tests/tui_demo
+TESTS += tests/check_tui
+endif
+endif
+tests_check_tui_SOURCES = tests/check_tui.c tests/pty.c tests/pty.h
+tests_check_tui_CFLAGS = $(TEST_CFLAGS) $(VTERM_CFLAGS)
+tests_check_tui_LDADD = $(CHECK_LIBS) $(VTERM_LIBS)
+tests_tui_demo_SOURCES = tests/tui_demo.c tests/ui_fixture.c tests/ui_fixture.h
+tests_tui_demo_CFLAGS = $(AM_CFLAGS)
+tests_tui_demo_LDADD = $(SW_LIBS)
