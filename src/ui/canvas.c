@@ -40,7 +40,7 @@ static void canvas__alloc(struct canvas *c, int w, int h)
     c->w = MAX(w, 1);
     c->h = MAX(h, 1);
     n = (size_t)c->w * (size_t)c->h;
-    c->back = xreallocarray(NULL, n, sizeof(*c->back));
+    c->back = xcalloc(n, sizeof(*c->back));
     c->front = xreallocarray(NULL, n, sizeof(*c->front));
     c->dirty = xcalloc((size_t)c->h, sizeof(*c->dirty));
     c->clip = canvas_full(c);

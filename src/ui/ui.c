@@ -151,7 +151,6 @@ enum ui_action ui_handle_key(struct ui *ui, int key)
     case ' ':
         return UI_ACT_PAUSE;
     case '?':
-    case 'h':
     case UI_KEY_F1:
         v->help = !v->help;
         break;
