@@ -161,6 +161,23 @@ START_TEST(test_demo_ascii_locale)
 }
 END_TEST
 
+START_TEST(test_demo_unknown_term)
+{
+    const char *argv[] = { demo_path(), NULL };
+    const char *env[] = { "TERM=no-such-terminal", NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, env), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    ck_assert(pty_screen_contains(p, "unknown terminal type 'no-such-terminal'"));
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
 static Suite *tui_suite(void)
 {
     Suite *s = suite_create("tui");
@@ -172,6 +189,7 @@ static Suite *tui_suite(void)
     tcase_add_test(tc, test_demo_resize);
     tcase_add_test(tc, test_demo_crash_restores);
     tcase_add_test(tc, test_demo_ascii_locale);
+    tcase_add_test(tc, test_demo_unknown_term);
     suite_add_tcase(s, tc);
     return s;
 }

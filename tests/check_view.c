@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,6 +349,25 @@ START_TEST(test_bad_theme)
 }
 END_TEST
 
+START_TEST(test_no_tty)
+{
+    struct ui *ui = new_ui(false);
+    int fd = open("/dev/null", O_RDWR);
+
+    /* Not a terminal: refused before anything is written or changed. */
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    ck_assert_int_eq(ui_term_start(ui), -ENOTTY);
+    ck_assert_has(ui_last_error(ui), "terminal");
+    ck_assert_int_eq(ui_input_fd(ui), -1);
+    ck_assert_int_eq(ui_read_key(ui), UI_KEY_NONE);
+    ck_assert(!ui_frame(ui));
+    ui_term_stop(ui);                 /* harmless when never started */
+    ui_free(ui);
+    close(fd);
+}
+END_TEST
+
 static Suite *view_suite(void)
 {
     Suite *s = suite_create("view");
@@ -365,6 +385,9 @@ static Suite *view_suite(void)
     tcase_add_test(tc, test_keys_paused_help_status);
     tcase_add_test(tc, test_ascii);
     tcase_add_test(tc, test_bad_theme);
+    /* Changes stdin: needs its own process (Check forks per test). */
+    if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0)
+        tcase_add_test(tc, test_no_tty);
     suite_add_tcase(s, tc);
     return s;
 }
