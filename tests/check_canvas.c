@@ -314,8 +314,8 @@ START_TEST(test_wrap_flow)
     };
     char *t;
 
-    ck_assert_int_eq(widgets_wrap(&x, canvas_full(c), "one two three fourfivesixseven", THEME_NORMAL),
-                     3);
+    ck_assert_int_eq(widgets_wrap(&x, canvas_full(c), "one two three fourfivesixseven",
+                                  THEME_NORMAL), 3);
     t = text_of(c);
     ck_assert_str_eq(t, "one two\nthree\nfourfivesi\n");
     free(t);

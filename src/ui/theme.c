@@ -198,9 +198,10 @@ static int theme__role(const char *key)
 /* Splits s in place at blanks; returns the number of words (at most max). */
 static int theme__words(char *s, char **w, int max)
 {
+    char *save = NULL;
     int n = 0;
 
-    for (char *tok = strtok(s, " \t"); tok != NULL; tok = strtok(NULL, " \t")) {
+    for (char *tok = strtok_r(s, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
         if (n == max)
             return max + 1;
         w[n++] = tok;
