@@ -161,6 +161,40 @@ START_TEST(test_demo_ascii_locale)
 }
 END_TEST
 
+START_TEST(test_demo_idle_writes_nothing)
+{
+    const char *argv[] = { demo_path(), NULL };
+    struct pty *p;
+    unsigned long before;
+
+    /* Frames are composed every loop turn, but only changed cells reach the
+     * terminal: with nothing changing (paused) not one byte is written. A
+     * clear() per frame would rewrite the whole screen each time. */
+    ck_assert_int_eq(pty_spawn(&p, argv, 100, 30, NULL), 0);
+    ck_wait_for(p, "worker-5");
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_wait_for(p, "PAUSED");
+    while (pty_pump(p, 300) > 0)
+        ;                           /* the last frame's tail */
+    before = pty_bytes(p);
+    for (int i = 0; i < 5; i++)
+        pty_pump(p, 100);
+    ck_assert_uint_eq(pty_bytes(p), before);
+
+    /* Ctrl-L still repaints everything on demand. */
+    ck_assert_int_eq(pty_send(p, "\x0c"), 0);
+    while (pty_pump(p, 300) > 0)
+        ;
+    ck_assert_uint_gt(pty_bytes(p) - before, 500);
+    ck_assert(pty_screen_contains(p, "worker-5"));
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_assert(pty_wait_gone(p, "PAUSED", WAIT_MS));
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
 START_TEST(test_demo_unknown_term)
 {
     const char *argv[] = { demo_path(), NULL };
@@ -190,6 +224,7 @@ static Suite *tui_suite(void)
     tcase_add_test(tc, test_demo_crash_restores);
     tcase_add_test(tc, test_demo_ascii_locale);
     tcase_add_test(tc, test_demo_unknown_term);
+    tcase_add_test(tc, test_demo_idle_writes_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

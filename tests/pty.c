@@ -22,6 +22,7 @@ struct pty {
     bool reaped;
     int status;
     bool eof;                       /* the slave side is closed: no more output */
+    unsigned long bytes;            /* read from the program so far */
     int cols, rows;
     VTerm *vt;
     VTermScreen *screen;
@@ -146,6 +147,11 @@ int pty_spawn(struct pty **out, const char *const argv[], int cols, int rows,
     return 0;
 }
 
+unsigned long pty_bytes(const struct pty *p)
+{
+    return p->bytes;
+}
+
 pid_t pty_pid(const struct pty *p)
 {
     return p->pid;
@@ -215,6 +221,7 @@ int pty_pump(struct pty *p, int timeout_ms)
         if (n > 0) {
             vterm_input_write(p->vt, buf, (size_t)n);
             total += (int)n;
+            p->bytes += (unsigned long)n;
             continue;
         }
         if (n < 0 && errno == EINTR)

@@ -53,6 +53,9 @@ int pty_send(struct pty *p, const char *bytes);
  * closed the terminal. */
 int pty_pump(struct pty *p, int timeout_ms);
 
+/* Bytes the program has written so far. */
+unsigned long pty_bytes(const struct pty *p);
+
 /* Pumps until the screen contains needle (true) or timeout_ms passes. */
 bool pty_wait_for(struct pty *p, const char *needle, int timeout_ms);
 /* Pumps until the screen no longer contains needle. */

@@ -34,6 +34,7 @@ int main(int argc, char **argv)
     bool crash = argc > 1 && strcmp(argv[1], "--crash") == 0;
     int ntasks[] = { 6 }, rc, sfd;
     unsigned seq = 1;
+    bool paused = false;
     struct ui *ui;
     sigset_t set;
 
@@ -65,9 +66,12 @@ int main(int argc, char **argv)
         struct ui_fixture f;
         int key;
 
-        ui_fixture_init(&f, 4, 1, ntasks, false, seq++);
-        ui_set_sample(ui, &f.s, &f.caps);
-        ui_fixture_free(&f);
+        /* Paused, like the monitor, it stops sampling: nothing changes. */
+        if (!paused) {
+            ui_fixture_init(&f, 4, 1, ntasks, false, seq++);
+            ui_set_sample(ui, &f.s, &f.caps);
+            ui_fixture_free(&f);
+        }
         ui_frame(ui);
         if (poll(pfd, 2, 100) < 0 && errno != EINTR)
             break;
@@ -82,8 +86,6 @@ int main(int argc, char **argv)
             }
         }
         while ((key = ui_read_key(ui)) != UI_KEY_NONE) {
-            static bool paused;
-
             if (crash && key == 'c')
                 *(volatile int *)NULL = 1;
             switch (ui_handle_key(ui, key)) {
