@@ -9,6 +9,14 @@
  *
  * Without a terminal (tests, --headless text dumps) ui_render_text() draws the
  * same screen into a canvas of any size and returns it as text.
+ *
+ * For the loop: when ui_input_fd() polls readable, call ui_read_key() until it
+ * returns UI_KEY_NONE (curses may hold several keys from one read). SIGWINCH
+ * may be caught by the loop (then call ui_resize()) or, if it is still at its
+ * default disposition when ui_term_start() runs, by curses, which then reports
+ * UI_KEY_RESIZE through ui_read_key(); ui_handle_key() resizes on that key.
+ * Either way is fine. Crash handlers call ui_term_emergency_restore() and
+ * re-raise.
  */
 #ifndef SW_UI_UI_H
 #define SW_UI_UI_H
