@@ -660,6 +660,7 @@ static const char *const view__cap_names[SAMPLE_CAP_COUNT] = {
     [SAMPLE_CAP_SCHEDSTAT_WAIT] = "run-queue wait",
     [SAMPLE_CAP_SMAPS_ROLLUP] = "smaps_rollup (PSS)",
     [SAMPLE_CAP_PROC_SCHEDSTAT] = "/proc/schedstat",
+    [SAMPLE_CAP_CHILDREN] = "task children",
 };
 
 static void view__help(struct view_state *v, const struct widgets_ctx *x)
@@ -691,7 +692,7 @@ static void view__help(struct view_state *v, const struct widgets_ctx *x)
         for (int i = 0; i < SAMPLE_CAP_COUNT; i++, y++) {
             char buf[160];
 
-            canvas_put_str(c, kx, y, view__cap_names[i], 18,
+            canvas_put_str(c, kx, y, view__cap_names[i] ? view__cap_names[i] : "?", 18,
                            widgets_style(x, THEME_LABEL));
             if (v->caps.ok[i])
                 snprintf(buf, sizeof(buf), "ok");
