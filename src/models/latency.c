@@ -40,6 +40,7 @@ struct latency_conn {
     struct latency_srv *srv;
     struct work_req req;
     size_t got;                     /* bytes of req received */
+    bool pending;                   /* a request is waiting for its answer */
     struct work_resp hdr;
     int open_handles;
 };
@@ -93,19 +94,29 @@ static void latency__read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         latency__drop(c);
         return;
     }
+    if (n == 0)
+        return;
+    if (c->pending) {               /* pipelining is not part of the protocol */
+        probe_add(&c->srv->h->board->errors, 1);
+        latency__drop(c);
+        return;
+    }
     c->got += (size_t)n;
     if (c->got < sizeof(c->req))
         return;
+    c->got = 0;
+    c->pending = true;
     if (c->req.magic != WORK_REQ_MAGIC) {
         probe_add(&c->srv->h->board->errors, 1);
         latency__drop(c);
         return;
     }
-    /* One request at a time: stop reading until the answer is out. */
-    uv_read_stop(s);
+    /* One request at a time; reading stays on (no epoll_ctl per request). */
     uint32_t size = c->req.resp_size ? c->req.resp_size : c->srv->resp_default;
     c->hdr.tag = c->req.tag;
     c->hdr.size = CLAMP(size, (uint32_t)sizeof(c->hdr), WORK_RESP_MAX);
+    /* From now, not from the start of this loop turn. */
+    uv_update_time(&c->srv->loop);
     uv_timer_start(&c->timer, latency__due, c->srv->delay_ms, 0);
 }
 
@@ -120,9 +131,7 @@ static void latency__written(uv_write_t *wr, int status)
     }
     probe_add(&b->units, 1);
     probe_add(&b->bytes, c->hdr.size);
-    c->got = 0;
-    if (uv_read_start((uv_stream_t *)&c->tcp, latency__alloc, latency__read) < 0)
-        latency__drop(c);
+    c->pending = false;
 }
 
 static void latency__accept(uv_stream_t *l, int status)

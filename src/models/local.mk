@@ -14,3 +14,9 @@ tests_check_models_SOURCES = tests/check_models.c tests/models_util.c tests/mode
 tests_check_models_CFLAGS = $(TEST_CFLAGS)
 tests_check_models_LDADD = $(TEST_LIBS)
 endif
+
+# A driver for measuring one model by hand (prints its figures).
+noinst_PROGRAMS += tests/sw-modeldrv
+tests_sw_modeldrv_SOURCES = tests/sw_modeldrv.c tests/models_util.c tests/models_util.h
+tests_sw_modeldrv_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS)
+tests_sw_modeldrv_LDADD = $(SW_LIBS)

@@ -208,7 +208,8 @@ static uint64_t threads__pop(struct threads *T, struct work_task *t)
         chunk = T->ring[T->qhead];
         T->qhead = (T->qhead + 1) % T->qcap;
         T->qlen--;
-        pthread_cond_signal(&T->not_full);
+        if (T->qlen <= T->qcap / 2)
+            pthread_cond_signal(&T->not_full);
         pthread_mutex_unlock(&T->qmu);
         threads__block_end(t);
         return chunk;
@@ -216,7 +217,8 @@ static uint64_t threads__pop(struct threads *T, struct work_task *t)
     chunk = T->ring[T->qhead];
     T->qhead = (T->qhead + 1) % T->qcap;
     T->qlen--;
-    pthread_cond_signal(&T->not_full);
+    if (T->qlen <= T->qcap / 2)     /* wake the feeder once per half queue */
+        pthread_cond_signal(&T->not_full);
     pthread_mutex_unlock(&T->qmu);
     return chunk;
 }
@@ -227,7 +229,7 @@ static void *threads__feeder(void *arg)
 
     for (;;) {
         pthread_mutex_lock(&T->qmu);
-        while (T->qlen == T->qcap)
+        while (T->qlen > T->qcap / 2)
             pthread_cond_wait(&T->not_full, &T->qmu);
         while (T->qlen < T->qcap) {
             T->ring[(T->qhead + T->qlen) % T->qcap] = T->next_chunk++;
@@ -317,7 +319,7 @@ static int threads_run(struct host *h)
                 return host_fail(h, "pipe: %s", strerror(errno));
     }
     T->table = xcalloc(h->work.table_size, sizeof(uint64_t));
-    T->qcap = 2 * n + 2;
+    T->qcap = 4 * n + 4;
     T->ring = xcalloc(T->qcap, sizeof(uint64_t));
     T->tasks = xcalloc(n, sizeof(*T->tasks));
     T->tids = xcalloc(n, sizeof(*T->tids));
