@@ -23,9 +23,12 @@ static int mu__pgrp(pid_t pid, pid_t *pgrp)
     buf[n] = '\0';
     char *p = strrchr(buf, ')');
     int pg;
+    char st;
     /* (3) state (4) ppid (5) pgrp */
-    if (p == NULL || sscanf(p + 2, "%*c %*d %d", &pg) != 1)
+    if (p == NULL || sscanf(p + 2, "%c %*d %d", &st, &pg) != 2)
         return -1;
+    if (st == 'Z' || st == 'X')
+        return -1;      /* dead, waiting for a reaper: holds no CPU or memory */
     *pgrp = pg;
     return 0;
 }

@@ -13,7 +13,7 @@
 /* Run time (schedstat, ns) summed over every thread of every live process
  * whose process group is pgid. */
 uint64_t mu_group_run_ns(pid_t pgid);
-/* Processes in process group pgid. */
+/* Live (not zombie) processes in process group pgid. */
 int mu_group_count(pid_t pgid);
 struct mu_cpu {
     double cores;       /* run time / wall time */
