@@ -45,6 +45,8 @@ struct loop_task {
     uint32_t id;
     uint8_t shadow;
     bool queued;
+    bool child;                     /* spawn: a short-lived task, freed when it ran */
+    uint64_t born;                  /* spawn: when its parent created it */
     uint64_t rng;
     /* io */
     uv_tcp_t *tcp;                  /* allocated when connecting; freed on close */
@@ -68,6 +70,8 @@ struct loop {
     uv_prepare_t prepare;
     uv_timer_t lag;
     uv_poll_t ctl;
+    uv_timer_t pub;                 /* fanout: the publisher */
+    uint64_t pub_t;                 /* fanout: when the last message was published */
     struct work_data data;
     uint64_t *table;
     struct loop_task *tasks;
@@ -85,6 +89,8 @@ static void loop__idle(uv_idle_t *idle);
 
 static void loop__state(struct loop_task *t, enum probe_state st)
 {
+    if (t->child)
+        return;
     probe_task_state(t->L->h->board, t->id, st, &t->shadow);
 }
 
@@ -316,6 +322,54 @@ static void loop__step_pingpong(struct loop_task *t)
     loop__ready(peer);
 }
 
+/* --- spawn, fanout ---------------------------------------------------- */
+
+static void loop__step_spawn(struct loop_task *t)
+{
+    struct loop *L = t->L;
+
+    if (t->child) {
+        /* The short-lived task itself: it ran once, it ends. */
+        struct loop_task *parent = &L->tasks[t->id];
+        struct probe_header *b = L->h->board;
+        uint64_t lat = uv_hrtime() - t->born;
+        probe_task_unit(b, t->id, 0, lat);
+        probe_add(&b->spawned, 1);
+        probe_add(&b->spawn_ns, lat);
+        free(t);
+        loop__ready(parent);
+        return;
+    }
+    struct loop_task *c = xcalloc(1, sizeof(*c));
+    c->L = L;
+    c->id = t->id;
+    c->child = true;
+    c->born = uv_hrtime();
+    c->shadow = PROBE_ST_COUNT;     /* no slot, no state of its own */
+    loop__state(t, PROBE_ST_CHAN);
+    loop__ready(c);
+}
+
+static void loop__step_fanout(struct loop_task *t)
+{
+    struct loop *L = t->L;
+
+    probe_task_unit(L->h->board, t->id, 0, uv_hrtime() - L->pub_t);
+    loop__state(t, PROBE_ST_CHAN);
+}
+
+static void loop__publish(uv_timer_t *timer)
+{
+    struct loop *L = timer->data;
+
+    if (L->h->paused)
+        return;
+    /* Every subscriber is ready now; they run one after the other. */
+    L->pub_t = uv_hrtime();
+    for (uint32_t i = 0; i < L->h->work.ntasks; i++)
+        loop__ready(&L->tasks[i]);
+}
+
 /* --- the loop's own handles -------------------------------------------- */
 
 static void loop__run_step(struct loop_task *t)
@@ -338,6 +392,12 @@ static void loop__run_step(struct loop_task *t)
         break;
     case WORK_IO:
         loop__send(t);
+        break;
+    case WORK_SPAWN:
+        loop__step_spawn(t);
+        break;
+    case WORK_FANOUT:
+        loop__step_fanout(t);
         break;
     default:
         break;
@@ -477,6 +537,11 @@ static int loop_run(struct host *h)
     uv_prepare_start(&L->prepare, loop__prepare);
     uv_timer_start(&L->lag, loop__lag, 0, LOOP_LAG_MS);
     uv_poll_start(&L->ctl, UV_READABLE | UV_DISCONNECT, loop__ctl);
+    uv_timer_init(&L->loop, &L->pub);
+    L->pub.data = L;
+    if (h->work.kind == WORK_FANOUT)
+        uv_timer_start(&L->pub, loop__publish, WORK_FANOUT_NS / 1000000,
+                       WORK_FANOUT_NS / 1000000);
 
     probe_begin(h->board, h->work.kind, h->asked, n, h->offload ? PROBE_F_OFFLOAD : 0);
     L->tasks = xcalloc(n, sizeof(*L->tasks));
@@ -500,6 +565,9 @@ static int loop_run(struct host *h)
             else
                 loop__state(t, PROBE_ST_CHAN);
             break;
+        case WORK_FANOUT:
+            loop__state(t, PROBE_ST_CHAN);
+            break;
         default:
             loop__ready(t);
             break;
@@ -520,6 +588,5 @@ const struct host_model host_loop = {
     .name = "loop",
     .comm = "sw-loop",
     .run = loop_run,
-    .workloads = 1u << WORK_CPU | 1u << WORK_IO | 1u << WORK_MIXED | 1u << WORK_LOCK |
-                 1u << WORK_PINGPONG,
+    .workloads = (1u << WORK_COUNT) - 1,
 };

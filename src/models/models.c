@@ -130,18 +130,21 @@ uint32_t model_limit(const struct model_spec *spec, char *why, size_t whylen)
         why[0] = '\0';
     if (spec->kind == PROBE_MODEL_PROCS || spec->kind == PROBE_MODEL_THREADS) {
         uint64_t extra = spec->kind == PROBE_MODEL_THREADS ? 2 : 1;
+        /* spawn: each task has a child alive at times */
+        uint64_t per = spec->work.kind == WORK_SPAWN ? 2 : 1;
         if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
             nthreads >= 0) {
             /* nr_threads counts every user's tasks: an overestimate of ours. */
             uint64_t room = rl.rlim_cur > (uint64_t)nthreads + extra
-                                ? (rl.rlim_cur - (uint64_t)nthreads - extra) * 9 / 10 : 0;
+                                ? (rl.rlim_cur - (uint64_t)nthreads - extra) * 9 / 10 / per : 0;
             models__cap(&n, room, why, whylen, "RLIMIT_NPROC %llu", rl.rlim_cur);
         }
         long tmax = models__read_long("/proc/sys/kernel/threads-max");
         long pmax = models__read_long("/proc/sys/kernel/pid_max");
         long lim = tmax > 0 && pmax > 0 ? MIN(tmax, pmax) : MAX(tmax, pmax);
         if (lim > 0 && nthreads >= 0) {
-            uint64_t room = lim > nthreads + (long)extra ? (uint64_t)(lim - nthreads) * 9 / 10 : 0;
+            uint64_t room = lim > nthreads + (long)extra
+                                ? (uint64_t)(lim - nthreads) * 9 / 10 / per : 0;
             models__cap(&n, room, why, whylen, "threads-max/pid_max %llu",
                         (unsigned long long)lim);
         }
@@ -155,12 +158,13 @@ uint32_t model_limit(const struct model_spec *spec, char *why, size_t whylen)
     /* Descriptors: a socket per io task (the latency server: per connection);
      * procs' host holds two pipe ends per worker for cpu and pingpong. */
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) {
-        bool pipes = spec->work.kind == WORK_PINGPONG ||
-                     (spec->kind == PROBE_MODEL_PROCS && spec->work.kind == WORK_CPU);
+        bool pipes = (spec->work.kind == WORK_PINGPONG && spec->kind != PROBE_MODEL_LOOP) ||
+                     (spec->kind == PROBE_MODEL_PROCS &&
+                      (spec->work.kind == WORK_CPU || spec->work.kind == WORK_FANOUT));
         uint64_t per = 0;
         if (spec->kind == PROBE_MODEL_LATENCY || (io && spec->kind != PROBE_MODEL_PROCS))
             per = 1;        /* procs: each worker has its own descriptor table */
-        else if (pipes && spec->kind != PROBE_MODEL_LOOP)
+        else if (pipes)
             per = 2;
         if (per)
             models__cap(&n, rl.rlim_max > 64 ? (rl.rlim_max - 64) / per : 0, why, whylen,

@@ -109,6 +109,30 @@ static noreturn void procs__worker(struct procs *p, uint32_t id, pid_t host)
     case WORK_MIXED:
         work_task_io(&t);
         break;
+    case WORK_FANOUT:
+        for (uint32_t i = 0; i < h->work.ntasks; i++)
+            if (i != id)
+                close(p->job_r[i]);
+        work_task_subscribe_fd(&t, p->job_r[id]);
+        break;
+    case WORK_SPAWN:
+        for (;;) {
+            /* A child that does nothing: the cost is creating and reaping it. */
+            uint64_t t0 = util_now_ns();
+            pid_t c = fork();
+            if (c == 0)
+                _exit(0);
+            if (c < 0) {
+                probe_add(&h->board->errors, 1);
+                work_task_state(&t, PROBE_ST_SLEEP);
+                usleep(10000);
+                continue;
+            }
+            work_task_state(&t, PROBE_ST_CHAN);
+            waitpid(c, NULL, 0);
+            work_task_state(&t, PROBE_ST_RUNNING);
+            work_task_spawned(&t, t0);
+        }
     case WORK_LOCK:
         work_task_lock(&t, &p->shared->mutex, p->shared->table);
         break;
@@ -145,7 +169,8 @@ static int procs__setup(struct procs *p)
             return host_fail(h, "dataset of %llu bytes: %s",
                              (unsigned long long)h->work.data_size, strerror(-rc));
     }
-    if (h->work.kind == WORK_CPU || h->work.kind == WORK_PINGPONG) {
+    if (h->work.kind == WORK_CPU || h->work.kind == WORK_PINGPONG ||
+        h->work.kind == WORK_FANOUT) {
         if (h->work.kind == WORK_PINGPONG && (n & 1)) {
             h->work.ntasks = --n;
             snprintf(h->limit_why, sizeof(h->limit_why), "pingpong needs pairs");
@@ -223,9 +248,17 @@ static int procs_run(struct host *h)
                 procs__send_job(&p, i);
         }
     }
+    if (h->work.kind == WORK_FANOUT) {
+        for (uint32_t i = 0; i < h->work.ntasks; i++) {
+            close(p.job_r[i]);
+            /* A slow subscriber must not stall the publisher. */
+            fcntl(p.job_w[i], F_SETFL, O_NONBLOCK);
+        }
+    }
     if (h->paused)
         for (uint32_t i = 0; i < h->work.ntasks; i++)
             kill(p.pids[i], SIGSTOP);
+    uint64_t next_pub = util_now_ns() + WORK_FANOUT_NS, seq = 0;
     host_running(h);
 
     struct pollfd pfd[2] = {
@@ -233,7 +266,22 @@ static int procs_run(struct host *h)
         { .fd = p.res_r, .events = POLLIN },
     };
     for (;;) {
-        if (poll(pfd, p.res_r >= 0 ? 2 : 1, 200) < 0 && errno != EINTR)
+        int timeout = 200;
+        if (h->work.kind == WORK_FANOUT) {
+            uint64_t now = util_now_ns();
+            if (now >= next_pub) {
+                /* The host is the publisher: one write per subscriber. */
+                struct work_msg msg = { .seq = ++seq, .t_ns = now };
+                for (uint32_t i = 0; i < h->work.ntasks && !h->paused; i++)
+                    if (p.pids[i] > 0 && write(p.job_w[i], &msg, sizeof(msg)) < 0)
+                        probe_add(&h->board->errors, 1);
+                next_pub += WORK_FANOUT_NS;
+                if (next_pub < now)
+                    next_pub = now + WORK_FANOUT_NS;
+            }
+            timeout = (int)((next_pub - MIN(util_now_ns(), next_pub) + 999999) / 1000000);
+        }
+        if (poll(pfd, p.res_r >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
             break;
         if (pfd[0].revents) {
             enum host_ctl_result r = host_ctl(h);
@@ -283,6 +331,5 @@ const struct host_model host_procs = {
     .name = "procs",
     .comm = "sw-procs",
     .run = procs_run,
-    .workloads = 1u << WORK_CPU | 1u << WORK_IO | 1u << WORK_MIXED | 1u << WORK_LOCK |
-                 1u << WORK_PINGPONG,
+    .workloads = (1u << WORK_COUNT) - 1,
 };

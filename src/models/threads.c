@@ -63,6 +63,10 @@ struct threads {
     uint64_t *table;
     /* pingpong */
     int *pipes;
+    /* fanout: the publisher's last message */
+    pthread_mutex_t pub_mu;
+    pthread_cond_t pub_cond;
+    struct work_msg msg;
     /* pause gate */
     pthread_mutex_t gate_mu;
     pthread_cond_t gate_cond;
@@ -241,6 +245,32 @@ static void *threads__feeder(void *arg)
     return NULL;
 }
 
+static void *threads__publisher(void *arg)
+{
+    struct threads *T = arg;
+    uint64_t next = util_now_ns();
+
+    for (;;) {
+        next += WORK_FANOUT_NS;
+        struct timespec ts = { (time_t)(next / 1000000000), (long)(next % 1000000000) };
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+            ;
+        if (atomic_load_explicit(&T->paused, memory_order_relaxed))
+            continue;
+        pthread_mutex_lock(&T->pub_mu);
+        T->msg.seq++;
+        T->msg.t_ns = util_now_ns();
+        pthread_cond_broadcast(&T->pub_cond);
+        pthread_mutex_unlock(&T->pub_mu);
+    }
+    return NULL;
+}
+
+static void *threads__child(void *arg)
+{
+    return arg;
+}
+
 static void *threads__worker(void *arg)
 {
     struct work_task *t = arg;
@@ -264,6 +294,40 @@ static void *threads__worker(void *arg)
     case WORK_MIXED:
         work_task_io(t);
         break;
+    case WORK_FANOUT: {
+        uint64_t seen = 0;
+        for (;;) {
+            threads__block_begin(t, PROBE_ST_CHAN);
+            pthread_mutex_lock(&T->pub_mu);
+            while (T->msg.seq == seen)
+                pthread_cond_wait(&T->pub_cond, &T->pub_mu);
+            struct work_msg msg = T->msg;
+            pthread_mutex_unlock(&T->pub_mu);
+            threads__block_end(t);
+            seen = msg.seq;
+            work_task_delivered(t, msg.t_ns);
+            if ((seen & 63) == 0)
+                probe_task_cpu(h->board, t->id);
+        }
+    }
+    case WORK_SPAWN:
+        for (;;) {
+            uint64_t t0 = util_now_ns();
+            pthread_t c;
+            int rc = pthread_create(&c, NULL, threads__child, NULL);
+            if (rc != 0) {
+                probe_add(&h->board->errors, 1);
+                threads__block_begin(t, PROBE_ST_SLEEP);
+                usleep(10000);
+                threads__block_end(t);
+                continue;
+            }
+            threads__block_begin(t, PROBE_ST_CHAN);
+            pthread_join(c, NULL);
+            threads__block_end(t);
+            work_task_spawned(t, t0);
+            work_preempt();
+        }
     case WORK_LOCK:
         /* Sleeping on the mutex releases the GIL (block hooks). */
         work_task_lock(t, &T->table_mu, T->table);
@@ -301,6 +365,8 @@ static int threads_run(struct host *h)
     pthread_cond_init(&T->not_empty, NULL);
     pthread_cond_init(&T->not_full, NULL);
     pthread_mutex_init(&T->table_mu, NULL);
+    pthread_mutex_init(&T->pub_mu, NULL);
+    pthread_cond_init(&T->pub_cond, NULL);
     if (h->work.kind == WORK_CPU || h->work.kind == WORK_MIXED) {
         rc = work_data_init(&T->data, h->work.data_size, h->work.chunk_size, 1);
         if (rc < 0)
@@ -326,9 +392,11 @@ static int threads_run(struct host *h)
     work_preempt_hook = threads__hook;
     probe_begin(h->board, h->work.kind, h->asked, n, h->gil ? PROBE_F_GIL : 0);
 
-    if (h->work.kind == WORK_CPU) {
-        pthread_t feeder;
-        if ((rc = pthread_create(&feeder, NULL, threads__feeder, T)) != 0)
+    if (h->work.kind == WORK_CPU || h->work.kind == WORK_FANOUT) {
+        pthread_t helper;
+        rc = pthread_create(&helper, NULL, h->work.kind == WORK_CPU ? threads__feeder
+                                                                     : threads__publisher, T);
+        if (rc != 0)
             return host_fail(h, "pthread_create: %s", strerror(rc));
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -371,6 +439,5 @@ const struct host_model host_threads = {
     .name = "threads",
     .comm = "sw-threads",
     .run = threads_run,
-    .workloads = 1u << WORK_CPU | 1u << WORK_IO | 1u << WORK_MIXED | 1u << WORK_LOCK |
-                 1u << WORK_PINGPONG,
+    .workloads = (1u << WORK_COUNT) - 1,
 };

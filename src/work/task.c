@@ -148,3 +148,36 @@ int work_task_pingpong(struct work_task *t, int rfd, int wfd, bool initiator)
     work_task_state(t, PROBE_ST_DONE);
     return -EPIPE;
 }
+
+void work_task_delivered(struct work_task *t, uint64_t t_ns)
+{
+    probe_task_unit(t->board, t->id, 0, util_now_ns() - t_ns);
+}
+
+void work_task_spawned(struct work_task *t, uint64_t t0)
+{
+    uint64_t lat = util_now_ns() - t0;
+
+    probe_task_unit(t->board, t->id, 0, lat);
+    probe_add(&t->board->spawned, 1);
+    probe_add(&t->board->spawn_ns, lat);
+}
+
+int work_task_subscribe_fd(struct work_task *t, int rfd)
+{
+    struct work_msg msg;
+
+    for (;;) {
+        task__wait_begin(t, PROBE_ST_CHAN);
+        ssize_t r = read(rfd, &msg, sizeof(msg));
+        task__wait_end(t);
+        if (r != sizeof(msg))
+            break;
+        work_task_delivered(t, msg.t_ns);
+        if ((msg.seq & 63) == 0)
+            probe_task_cpu(t->board, t->id);
+    }
+    probe_add(&t->board->errors, 1);
+    work_task_state(t, PROBE_ST_DONE);
+    return -EPIPE;
+}

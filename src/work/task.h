@@ -47,4 +47,14 @@ void work_task_lock(struct work_task *t, pthread_mutex_t *mutex, uint64_t *table
  * initiator sends first. Returns only on error. */
 int work_task_pingpong(struct work_task *t, int rfd, int wfd, bool initiator);
 
+/* fanout over a pipe: reads struct work_msg forever, records delivery
+ * latency. Returns only on error. */
+int work_task_subscribe_fd(struct work_task *t, int rfd);
+
+/* Records one delivery of a message published at t_ns. */
+void work_task_delivered(struct work_task *t, uint64_t t_ns);
+
+/* Records one task created and finished: t0 when creation began. */
+void work_task_spawned(struct work_task *t, uint64_t t0);
+
 #endif

@@ -36,6 +36,7 @@ enum work_kind {
 #define WORK_LATENCY_DEFAULT_NS (20ull * 1000 * 1000)
 #define WORK_TABLE_DEFAULT      1024u
 #define WORK_HOOK_BYTES         4096u
+#define WORK_FANOUT_NS          (10ull * 1000 * 1000)   /* one message per 10 ms */
 #define WORK_RESP_MAX           (16u << 20)
 
 struct work_params {
@@ -117,6 +118,13 @@ int work_io_connect(uint16_t port);
 /* Sends one request and reads the whole response into buf (cap bytes; the
  * rest is discarded). Returns the response size or -errno. */
 long work_io_call(int fd, uint32_t resp_size, uint64_t tag, void *buf, size_t cap);
+
+/* --- fanout: one message, published to every subscriber ------------------ */
+
+struct work_msg {
+    uint64_t seq;
+    uint64_t t_ns;              /* CLOCK_MONOTONIC when published */
+};
 
 /* --- lock: the shared table -------------------------------------------- */
 
