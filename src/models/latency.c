@@ -38,8 +38,12 @@ struct latency_conn {
     uv_timer_t timer;
     uv_write_t wr;
     struct latency_srv *srv;
-    struct work_req req;
-    size_t got;                     /* bytes of req received */
+    union {
+        struct work_req req;
+        unsigned char raw[2 * sizeof(struct work_req)];
+    } in;                           /* room for more than one request: a full buffer
+                                       makes libuv read again, just to get EAGAIN */
+    size_t got;                     /* bytes of in.req received */
     bool pending;                   /* a request is waiting for its answer */
     struct work_resp hdr;
     int open_handles;
@@ -68,8 +72,8 @@ static void latency__alloc(uv_handle_t *hd, size_t hint, uv_buf_t *buf)
 {
     struct latency_conn *c = hd->data;
 
-    buf->base = (char *)&c->req + c->got;
-    buf->len = sizeof(c->req) - c->got;
+    buf->base = (char *)c->in.raw + c->got;
+    buf->len = sizeof(c->in.raw) - c->got;
 }
 
 static void latency__written(uv_write_t *wr, int status);
@@ -102,18 +106,23 @@ static void latency__read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     }
     c->got += (size_t)n;
-    if (c->got < sizeof(c->req))
+    if (c->got < sizeof(c->in.req))
         return;
+    if (c->got > sizeof(c->in.req)) {       /* a second request before the answer */
+        probe_add(&c->srv->h->board->errors, 1);
+        latency__drop(c);
+        return;
+    }
     c->got = 0;
     c->pending = true;
-    if (c->req.magic != WORK_REQ_MAGIC) {
+    if (c->in.req.magic != WORK_REQ_MAGIC) {
         probe_add(&c->srv->h->board->errors, 1);
         latency__drop(c);
         return;
     }
     /* One request at a time; reading stays on (no epoll_ctl per request). */
-    uint32_t size = c->req.resp_size ? c->req.resp_size : c->srv->resp_default;
-    c->hdr.tag = c->req.tag;
+    uint32_t size = c->in.req.resp_size ? c->in.req.resp_size : c->srv->resp_default;
+    c->hdr.tag = c->in.req.tag;
     c->hdr.size = CLAMP(size, (uint32_t)sizeof(c->hdr), WORK_RESP_MAX);
     /* From now, not from the start of this loop turn. */
     uv_update_time(&c->srv->loop);

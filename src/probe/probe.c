@@ -303,8 +303,8 @@ unsigned probe_hist_bucket(uint64_t ns)
     if (ns < PROBE_HIST_SUB)
         return (unsigned)ns;
     unsigned msb = 63u - (unsigned)__builtin_clzll(ns);
-    unsigned sub = (unsigned)(ns >> (msb - 2)) & (PROBE_HIST_SUB - 1);
-    unsigned b = (msb - 1) * PROBE_HIST_SUB + sub;   /* msb 2 -> 4..7 */
+    unsigned sub = (unsigned)(ns >> (msb - PROBE_HIST_SUB_BITS)) & (PROBE_HIST_SUB - 1);
+    unsigned b = (msb - PROBE_HIST_SUB_BITS + 1) * PROBE_HIST_SUB + sub;
     return MIN(b, PROBE_HIST_BUCKETS - 1);
 }
 
@@ -312,9 +312,9 @@ uint64_t probe_hist_lower(unsigned b)
 {
     if (b < PROBE_HIST_SUB)
         return b;
-    unsigned msb = b / PROBE_HIST_SUB + 1;
+    unsigned msb = b / PROBE_HIST_SUB + PROBE_HIST_SUB_BITS - 1;
     uint64_t sub = b % PROBE_HIST_SUB;
-    return (1ull << msb) | (sub << (msb - 2));
+    return (1ull << msb) | (sub << (msb - PROBE_HIST_SUB_BITS));
 }
 
 uint64_t probe_hist_quantile(const uint64_t *hist, double q)
