@@ -253,7 +253,7 @@ int host_main(int argc, char **argv)
     /* The safety net first: die with the monitor, never outlive it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (ppid != 0 && getppid() != ppid)
-        return 1;                       /* the monitor died before we got here */
+        return host_fail(&h, "the monitor (%d) is gone", (int)ppid);
     setpgid(0, 0);
     prctl(PR_SET_NAME, h.model->comm);
     signal(SIGPIPE, SIG_IGN);
@@ -267,19 +267,18 @@ int host_main(int argc, char **argv)
     /* Keep the board at fd 3, so every re-exec finds it at the same place. */
     if (board_fd != 3 && h.ctl_fd != 3 && h.listen_fd != 3) {
         if (dup2(board_fd, 3) < 0)
-            return 1;
+            return host_fail(&h, "board fd %d: %s", board_fd, strerror(errno));
         close(board_fd);
     }
-    if (board_fd != 3 && fcntl(3, F_GETFD) < 0)
-        return 1;
     off_t size = lseek(3, 0, SEEK_END);
     if (size <= 0)
-        return 1;
+        return host_fail(&h, "board fd 3: %s", size < 0 ? strerror(errno) : "empty");
     void *map = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, 3, 0);
     if (map == MAP_FAILED)
-        return 1;
+        return host_fail(&h, "mmap board: %s", strerror(errno));
     if (probe_check(map, (size_t)size) < 0)
-        return 1;
+        return host_fail(&h, "the board is not probe ABI %u of this binary "
+                         "(monitor and host built apart?)", PROBE_ABI);
     h.board = map;
     h.board_size = (size_t)size;
     fcntl(h.ctl_fd, F_SETFL, fcntl(h.ctl_fd, F_GETFL) | O_NONBLOCK);
