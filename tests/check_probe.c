@@ -106,7 +106,7 @@ START_TEST(test_histogram)
     for (unsigned i = 1; i < PROBE_HIST_BUCKETS; i++) {
         ck_assert_uint_eq(probe_hist_bucket(probe_hist_lower(i)), i);
         ck_assert_uint_eq(probe_hist_bucket(probe_hist_lower(i) - 1), i - 1);
-        if (probe_hist_lower(i) >= 16)
+        if (probe_hist_lower(i - 1) >= 16)
             ck_assert(probe_hist_lower(i) * 16 <= probe_hist_lower(i - 1) * 17);
     }
     ck_assert_uint_eq(probe_hist_bucket(UINT64_MAX), PROBE_HIST_BUCKETS - 1);
