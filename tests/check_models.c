@@ -224,6 +224,58 @@ START_TEST(test_workloads)
 }
 END_TEST
 
+/* Past the slot cap, tasks are counted in the header only. */
+START_TEST(test_beyond_cap)
+{
+    struct model *m = mu_start(PROBE_MODEL_LOOP, WORK_LOCK, 70000, 0, false, false);
+    struct probe_snapshot s;
+    int64_t total = 0;
+
+    ck_assert_uint_eq(model_nslots(m), PROBE_SLOTS_MAX);
+    probe_snapshot_init(&s, model_nslots(m));
+    mu_sleep_ns(SEC / 5);
+    ck_assert_int_eq(model_snapshot(m, &s), 0);
+    for (int i = 0; i < PROBE_ST_COUNT; i++) {
+        ck_assert_int_ge(s.state_count[i], 0);
+        total += s.state_count[i];
+    }
+    ck_assert_int_eq(total, 70000);
+    ck_assert_uint_eq(s.ntasks, 70000);
+    ck_assert_uint_gt(s.units, 70000);
+    probe_snapshot_free(&s);
+    model_stop(m, SEC);
+}
+END_TEST
+
+/* split mode: a host pinned to one core stays on it. */
+START_TEST(test_affinity)
+{
+    struct model_spec spec = { .kind = PROBE_MODEL_THREADS, .exe = mu_exe() };
+    struct model *m;
+    cpu_set_t one;
+    char err[256];
+    struct mu_cpu cpu;
+    struct probe_snapshot s;
+
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    spec.affinity = &one;
+    work_params_default(&spec.work);
+    spec.work.ntasks = 2;
+    ck_assert_int_eq(model_start(&spec, &m, err, sizeof(err)), 0);
+    ck_assert_int_eq(model_wait_ready(m, 5 * SEC), 0);
+    mu_measure(model_pid(m), SEC / 5, SEC, &cpu);
+    probe_snapshot_init(&s, model_nslots(m));
+    ck_assert_int_eq(model_snapshot(m, &s), 0);
+    printf("threads cpu n=2 pinned to core 0: %.2f cores\n", cpu.cores);
+    ck_assert_msg(cpu.cores <= 1.05, "%.2f cores on one core", cpu.cores);
+    for (uint32_t i = 0; i < 2; i++)
+        ck_assert_int_eq(atomic_load(&s.slots[i].cpu), 0);
+    probe_snapshot_free(&s);
+    model_stop(m, SEC);
+}
+END_TEST
+
 /* --- control pipe ------------------------------------------------------ */
 
 START_TEST(test_control)
@@ -370,6 +422,8 @@ int main(void)
     tcase_add_test(quick, test_exit_reason);
     tcase_add_test(quick, test_stop_leaves_nothing);
     tcase_add_test(quick, test_limits);
+    tcase_add_test(quick, test_beyond_cap);
+    tcase_add_test(quick, test_affinity);
     tcase_add_loop_test(cpu, test_cpu_cores, 0, ARRAY_SIZE(cpu_cases));
     tcase_add_loop_test(io, test_io_1000, 0, 3);
     suite_add_tcase(s, quick);
