@@ -67,7 +67,9 @@ int main(int argc, char **argv)
         printf(", lag %.2f ms (max %.2f), %llu cb/s", b.loop_lag_ns / 1e6,
                b.loop_lag_max_ns / 1e6, (unsigned long long)b.loop_cb_per_s);
     if (gil)
-        printf(", %.0f GIL hand-offs/s", (double)(b.gil_handoffs - a.gil_handoffs) / dt);
+        printf(", %.0f GIL hand-offs/s (%.0f drop requests/s)",
+               (double)(b.gil_handoffs - a.gil_handoffs) / dt,
+               (double)(b.gil_drop_requests - a.gil_drop_requests) / dt);
     printf(", errors %llu\n  status: %s: %s\n", (unsigned long long)b.errors,
            probe_status_name(b.status), b.status_text);
     model_stop(m, 1000000000);
