@@ -431,9 +431,7 @@ static int threads_run(struct host *h)
         }
         if (r == HOST_CTL_PAUSE) {
             pthread_mutex_lock(&T->gate_mu);
-            /* Closed while the workers are created: 20,000 runnable workers would
-     * otherwise leave the creating thread a 1/20,000 share of the CPU. */
-    atomic_store(&T->paused, true);
+            atomic_store(&T->paused, h->paused);
             pthread_cond_broadcast(&T->gate_cond);
             pthread_mutex_unlock(&T->gate_mu);
         }
