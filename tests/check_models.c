@@ -349,6 +349,34 @@ START_TEST(test_kill_host)
 }
 END_TEST
 
+/* A procs worker killed (even holding the shared mutex) is reported; the
+ * others go on. */
+START_TEST(test_kill_worker)
+{
+    struct model *m = mu_start(PROBE_MODEL_PROCS, WORK_LOCK, 3, 0, false, false);
+    struct probe_snapshot s;
+
+    probe_snapshot_init(&s, model_nslots(m));
+    mu_sleep_ns(SEC / 10);
+    ck_assert_int_eq(model_snapshot(m, &s), 0);
+    pid_t victim = atomic_load(&s.slots[1].tid);
+    ck_assert_int_gt(victim, 0);
+    ck_assert_int_eq(kill(victim, SIGKILL), 0);
+    mu_sleep_ns(SEC / 2);
+    ck_assert_int_eq(model_snapshot(m, &s), 0);
+    uint64_t u0 = s.units;
+    ck_assert_int_eq(s.status, PROBE_STATUS_LIMITED);
+    ck_assert_str_eq(s.status_text, "worker 1 killed by signal 9; 2 of 3 running");
+    ck_assert_uint_eq(atomic_load(&s.slots[1].state), PROBE_ST_DONE);
+    mu_sleep_ns(SEC / 10);
+    ck_assert_int_eq(model_snapshot(m, &s), 0);
+    ck_assert_uint_gt(s.units, u0 + 1000);
+    ck_assert(!model_poll(m));
+    probe_snapshot_free(&s);
+    model_stop(m, SEC);
+}
+END_TEST
+
 START_TEST(test_exit_reason)
 {
     struct model_spec spec = { .kind = PROBE_MODEL_LOOP, .exe = mu_exe() };
@@ -419,6 +447,7 @@ int main(void)
     tcase_add_loop_test(quick, test_workloads, 0, 15);
     tcase_add_loop_test(quick, test_control, 0, 3);
     tcase_add_test(quick, test_kill_host);
+    tcase_add_test(quick, test_kill_worker);
     tcase_add_test(quick, test_exit_reason);
     tcase_add_test(quick, test_stop_leaves_nothing);
     tcase_add_test(quick, test_limits);

@@ -121,21 +121,32 @@ static void mu__machine(uint64_t *busy, uint64_t *total)
 
 void mu_measure(pid_t pgid, uint64_t warm_ns, uint64_t window_ns, struct mu_cpu *out)
 {
-    uint64_t w0 = 0, w1 = 0, mb0, mt0, mb1, mt1;
+    mu_measure2(pgid, 0, warm_ns, window_ns, out);
+}
+
+void mu_measure2(pid_t pgid, pid_t also, uint64_t warm_ns, uint64_t window_ns,
+                 struct mu_cpu *out)
+{
+    uint64_t w0 = 0, w1 = 0, mb0, mt0, mb1, mt1, x0 = 0, x1 = 0, xw = 0;
     int n;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
     mu_sleep_ns(warm_ns);
     uint64_t t0 = util_now_ns(), r0 = mu__scan(pgid, &n, &w0);
+    if (also > 0)
+        x0 = mu__scan(also, &n, &xw);
     mu__machine(&mb0, &mt0);
     mu_sleep_ns(window_ns);
     uint64_t t1 = util_now_ns(), r1 = mu__scan(pgid, &n, &w1);
+    if (also > 0)
+        x1 = mu__scan(also, &n, &xw);
     mu__machine(&mb1, &mt1);
     double wall = (double)(t1 - t0);
     out->cores = (double)(r1 - r0) / wall;
     out->demand = (double)(r1 - r0 + w1 - w0) / wall;
     double busy = mt1 > mt0 ? (double)(mb1 - mb0) / (double)(mt1 - mt0) * (double)ncpu : 0;
-    out->others = MAX(busy - out->cores, 0.0);
+    out->also_cores = (double)(x1 - x0) / wall;
+    out->others = MAX(busy - out->cores - out->also_cores, 0.0);
 }
 
 void mu_sleep_ns(uint64_t ns)

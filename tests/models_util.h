@@ -19,8 +19,11 @@ struct mu_cpu {
     double cores;       /* run time / wall time */
     double demand;      /* (run + run-queue wait) / wall: cores it would use if free */
     double others;      /* cores the rest of the machine kept busy meanwhile */
+    double also_cores;  /* mu_measure2: cores of the second group (not in others) */
 };
 void mu_measure(pid_t pgid, uint64_t warm_ns, uint64_t window_ns, struct mu_cpu *out);
+void mu_measure2(pid_t pgid, pid_t also, uint64_t warm_ns, uint64_t window_ns,
+                 struct mu_cpu *out);
 /* Cores used by the group over window_ns (after warm_ns of warm-up). */
 double mu_cores(pid_t pgid, uint64_t warm_ns, uint64_t window_ns);
 void mu_sleep_ns(uint64_t ns);

@@ -283,6 +283,21 @@ int host_main(int argc, char **argv)
     h.board_size = (size_t)size;
     fcntl(h.ctl_fd, F_SETFL, fcntl(h.ctl_fd, F_GETFL) | O_NONBLOCK);
 
+    /* Limits again, here: a TASKS message or a restart goes through this
+     * too, and the board says what was asked and what runs. */
+    if (h.model->kind != PROBE_MODEL_LATENCY) {
+        struct model_spec spec = { .kind = h.model->kind, .work = h.work, .gil = h.gil,
+                                   .offload = h.offload };
+        char why[PROBE_STATUS_MAX];
+        spec.work.ntasks = h.asked;
+        uint32_t n = model_limit(&spec, why, sizeof(why));
+        if (n == 0)
+            return host_fail(&h, "cannot run a single task: %s", why);
+        if (n < h.asked) {
+            h.work.ntasks = n;
+            snprintf(h.limit_why, sizeof(h.limit_why), "%s", why);
+        }
+    }
     if (!(h.model->workloads & (1u << h.work.kind)))
         return host_fail(&h, "%s: workload %s not implemented", h.model->name,
                          work_name(h.work.kind));

@@ -15,8 +15,8 @@ tests_check_models_CFLAGS = $(TEST_CFLAGS)
 tests_check_models_LDADD = $(TEST_LIBS)
 endif
 
-# A driver for measuring one model by hand (prints its figures).
-noinst_PROGRAMS += tests/sw-modeldrv
-tests_sw_modeldrv_SOURCES = tests/sw_modeldrv.c tests/models_util.c tests/models_util.h
-tests_sw_modeldrv_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS)
-tests_sw_modeldrv_LDADD = $(SW_LIBS)
+# Benchmark: runs one model with one workload, prints its figures.
+noinst_PROGRAMS += tests/bench/models
+tests_bench_models_SOURCES = tests/bench/models.c tests/models_util.c tests/models_util.h
+tests_bench_models_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) -I$(top_srcdir)/tests
+tests_bench_models_LDADD = $(SW_LIBS)

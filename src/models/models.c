@@ -298,7 +298,8 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
     if (listen_fd >= 0)
         ARG("--listen-fd"), ARG("5");
     ARG("-w"), ARG(work_name(spec->work.kind));
-    ARG("-n"), ARGF("%u", MAX(tasks, 1u));
+    /* What was asked: the host applies the limits itself and says so. */
+    ARG("-n"), ARGF("%u", MAX(spec->work.ntasks, 1u));
     ARG("--data-size"), ARGF("%llu", (unsigned long long)spec->work.data_size);
     ARG("--chunk"), ARGF("%u", spec->work.chunk_size);
     ARG("--port"), ARGF("%u", spec->work.port);

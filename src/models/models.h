@@ -73,7 +73,8 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
 pid_t model_pid(const struct model *m);                 /* also its process group id */
 enum probe_model model_kind(const struct model *m);
 uint16_t model_port(const struct model *m);             /* latency server: its port */
-/* Tasks model_start let the host run (after model_limit). */
+/* Tasks the host will run, as model_limit() saw it at start (the host checks
+ * again and publishes asked/ntasks and the reason on its board). */
 uint32_t model_tasks(const struct model *m);
 
 /* The board, read-only, and its size. */

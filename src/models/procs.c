@@ -201,6 +201,8 @@ static int procs__setup(struct procs *p)
             return host_fail(h, "shared table: %s", strerror(errno));
         pthread_mutexattr_init(&ma);
         pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+        /* A worker killed while holding it must not wedge the others. */
+        pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
         pthread_mutex_init(&p->shared->mutex, &ma);
         pthread_mutexattr_destroy(&ma);
     }

@@ -360,7 +360,9 @@ static int threads_run(struct host *h)
     gil_init(&T->gil);
     pthread_mutex_init(&T->gate_mu, NULL);
     pthread_cond_init(&T->gate_cond, NULL);
-    atomic_store(&T->paused, h->paused);
+    /* Closed while the workers are created: 20,000 runnable workers would
+     * otherwise leave the creating thread a 1/20,000 share of the CPU. */
+    atomic_store(&T->paused, true);
     pthread_mutex_init(&T->qmu, NULL);
     pthread_cond_init(&T->not_empty, NULL);
     pthread_cond_init(&T->not_full, NULL);
@@ -410,6 +412,10 @@ static int threads_run(struct host *h)
             break;
         }
     }
+    pthread_mutex_lock(&T->gate_mu);
+    atomic_store(&T->paused, h->paused);
+    pthread_cond_broadcast(&T->gate_cond);
+    pthread_mutex_unlock(&T->gate_mu);
     host_running(h);
 
     struct pollfd pfd = { .fd = h->ctl_fd, .events = POLLIN };

@@ -101,13 +101,18 @@ void work_task_lock(struct work_task *t, pthread_mutex_t *mutex, uint64_t *table
 {
     for (;;) {
         uint64_t key = work_rand(&t->rng);
-        if (pthread_mutex_trylock(mutex) != 0) {
+        int rc = pthread_mutex_trylock(mutex);
+        if (rc == EBUSY) {
             task__wait_begin(t, PROBE_ST_LOCK);
-            pthread_mutex_lock(mutex);
+            rc = pthread_mutex_lock(mutex);
             task__wait_end(t);
             struct probe_slot *s = probe_slot(t->board, t->id);
             if (s != NULL)
                 atomic_fetch_add_explicit(&s->switches, 1, memory_order_relaxed);
+        }
+        if (rc == EOWNERDEAD) {     /* robust (procs): its holder died */
+            probe_add(&t->board->errors, 1);
+            pthread_mutex_consistent(mutex);
         }
         work_table_update(table, t->p->table_size, key);
         pthread_mutex_unlock(mutex);

@@ -1,9 +1,10 @@
 /*
- * sw-modeldrv — runs one model host with one workload and prints what it
- * measured: cores (from /proc), units/s, latency p50/p99 (from the board).
+ * tests/bench/models — runs one model host with one workload and prints what
+ * it measured: cores (schedstat of the host's process group), units/s,
+ * latency p50/p99 (from the board), and the load of the rest of the machine.
  *
- *   tests/sw-modeldrv MODEL WORKLOAD N [SECONDS] [gil] [offload]
- *   e.g. SW_BIN=./schedwatch tests/sw-modeldrv loop io 1000 3
+ *   tests/bench/models MODEL WORKLOAD N [SECONDS] [gil] [offload]
+ *   e.g. tests/bench/models loop io 1000 3      (SW_BIN: default ./schedwatch)
  */
 #include "config.h"
 
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
     bool gil = false, offload = false;
 
     if (argc < 4 || work_parse(argv[2], &w) < 0 || util_parse_long(argv[3], 1, 1000000, &n) < 0) {
-        fprintf(stderr, "usage: sw-modeldrv MODEL WORKLOAD N [SECONDS] [gil] [offload]\n");
+        fprintf(stderr, "usage: tests/bench/models MODEL WORKLOAD N [SECONDS] [gil] [offload]\n");
         return 2;
     }
     for (int i = 0; i < PROBE_MODEL_COUNT; i++)
