@@ -355,16 +355,14 @@ static int lesson__caption_line(struct lesson__parser *p)
                 st->caption[--n] = '\0';
         }
         if (p->caption_lines == 0 || st->caption == NULL || st->caption[0] == '\0') {
-            struct lesson__cur t = *c;
-            t.lineno = p->caption_line;
-            return lesson__error(&t, 0, "empty caption block");
+            return lesson__error_lc(c, p->caption_line, p->caption_col,
+                                    "empty caption block");
         }
         return 0;
     }
     if (++p->caption_lines > LESSON__CAPTION_MAX)
         return lesson__error(c, 0, "caption is longer than %d lines", LESSON__CAPTION_MAX);
-    struct lesson_step *st = lesson__step(p);
-    if (st->caption == NULL && end == c->pos) {
+    if (p->caption_lines == 1 && end == c->pos) {
         p->caption_lines--;             /* leading blank lines do not count */
         return 0;
     }
@@ -590,6 +588,7 @@ static int lesson__line(struct lesson__parser *p)
         if (c->pos >= c->len) {
             p->in_caption = true;
             p->caption_line = c->lineno;
+            p->caption_col = lesson__col(c, at);
             p->caption_lines = 0;
             if (st->caption)            /* a block after single lines: new paragraph */
                 lesson__caption_add(p, "", 0);
@@ -685,11 +684,8 @@ static int lesson__finish(struct lesson__parser *p, int last_line)
     at1.len = 0;
 
     if (p->in_caption) {
-        struct lesson__cur t = *c;
-        t.lineno = p->caption_line;
-        t.len = 0;
-        return lesson__error(&t, 0, "caption block is never closed: add a line 'end' "
-                             "after its text");
+        return lesson__error_lc(c, p->caption_line, p->caption_col, "caption block is "
+                                "never closed: add a line 'end' after its text");
     }
     if (l->title == NULL && l->summary == NULL && l->nsteps == 0)
         return lesson__error(&at1, 0, "empty lesson: write a 'title', a 'summary' and at "

@@ -232,8 +232,8 @@ static int lesson_expr__same_kind(struct lesson_expr__parser *p, int a, int b, s
     int ka = p->e->nodes[a].kind, kb = p->e->nodes[b].kind;
     if (ka == LESSON__ANY || kb == LESSON__ANY || ka == kb)
         return ka == LESSON__ANY ? kb : ka;
-    lesson__error(p->c, at, "%s %s with %s", what, lesson_expr__kind_name(ka),
-                  lesson_expr__kind_name(kb));
+    lesson__error(p->c, at, "%s %s with %s: both sides must measure the same thing",
+                  what, lesson_expr__kind_name(ka), lesson_expr__kind_name(kb));
     return -2;
 }
 

@@ -27,6 +27,10 @@ struct lesson__cur {
 int lesson__error(const struct lesson__cur *c, size_t at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The same at a line and column already known. */
+int lesson__error_lc(const struct lesson__cur *c, int lineno, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Column (from 1, in characters) of byte offset `at` of the line. */
 int lesson__col(const struct lesson__cur *c, size_t at);
 

@@ -28,18 +28,33 @@ int lesson__col(const struct lesson__cur *c, size_t at)
     return col;
 }
 
-int lesson__error(const struct lesson__cur *c, size_t at, const char *fmt, ...)
+static int lesson_lex__verror(const struct lesson__cur *c, int lineno, int col,
+                              const char *fmt, va_list ap)
 {
     if (c->err == NULL || c->errlen == 0)
         return -EINVAL;
-    int n = snprintf(c->err, c->errlen, "%s:%d:%d: ", c->file, c->lineno, lesson__col(c, at));
-    if (n >= 0 && (size_t)n < c->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
+    int n = snprintf(c->err, c->errlen, "%s:%d:%d: ", c->file, lineno, col);
+    if (n >= 0 && (size_t)n < c->errlen)
         vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
     return -EINVAL;
+}
+
+int lesson__error(const struct lesson__cur *c, size_t at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = lesson_lex__verror(c, c->lineno, lesson__col(c, at), fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int lesson__error_lc(const struct lesson__cur *c, int lineno, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = lesson_lex__verror(c, lineno, col, fmt, ap);
+    va_end(ap);
+    return r;
 }
 
 void lesson__skip_space(struct lesson__cur *c)
@@ -233,7 +248,7 @@ int lesson__number(struct lesson__cur *c, enum lesson__numctx ctx, double *out, 
         break;
     case LESSON__NUM_TIME:
         if (k == LESSON__ANY && v != 0)
-            return lesson__error(c, end, "'%.*s' needs a time unit, such as %.*ss or %.*sms",
+            return lesson__error(c, start, "'%.*s' needs a time unit, such as %.*ss or %.*sms",
                                  tlen, tok, tlen, tok, tlen, tok);
         if (k != LESSON__ANY && k != LESSON_KIND_TIME)
             return lesson__error(c, ustart, "'%.*s' is not a time: use ns, us, ms, s, min "
@@ -256,30 +271,34 @@ int lesson__number(struct lesson__cur *c, enum lesson__numctx ctx, double *out, 
     return 0;
 }
 
+static char lesson_lex__lower(char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+/* Edit distance counting a swap of two neighbours as one edit (the commonest
+ * typo: "corse" for "cores"). */
 static size_t lesson_lex__distance(const char *a, size_t la, const char *b, size_t lb)
 {
-    /* Levenshtein on short words: one row is enough. */
-    size_t row[64];
-    if (la >= ARRAY_SIZE(row) || lb >= ARRAY_SIZE(row))
+    size_t d[3][64];                /* rows i-2, i-1, i */
+    if (la >= 64 || lb >= 64)
         return SIZE_MAX;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        d[1][j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
+        size_t *cur = d[(i + 1) % 3], *prev = d[i % 3], *prev2 = d[(i + 2) % 3];
+        cur[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            char ca = a[i - 1], cb = b[j - 1];
-            if (ca >= 'A' && ca <= 'Z')
-                ca = (char)(ca - 'A' + 'a');
-            size_t best = diag + (ca == cb ? 0 : 1);
-            best = MIN(best, up + 1);
-            best = MIN(best, row[j - 1] + 1);
-            row[j] = best;
-            diag = up;
+            char ca = lesson_lex__lower(a[i - 1]), cb = b[j - 1];
+            size_t best = prev[j - 1] + (ca == cb ? 0 : 1);
+            best = MIN(best, prev[j] + 1);
+            best = MIN(best, cur[j - 1] + 1);
+            if (i > 1 && j > 1 && ca == b[j - 2] && lesson_lex__lower(a[i - 2]) == cb)
+                best = MIN(best, prev2[j - 2] + 1);
+            cur[j] = best;
         }
     }
-    return row[lb];
+    return d[(la + 1) % 3][lb];
 }
 
 const char *lesson__suggest(const char *word, size_t len, const char *const *candidates)

@@ -5,7 +5,13 @@ libsw_a_SOURCES += src/lesson/lesson.c src/lesson/lesson.h src/lesson/lesson_int
 
 lessonsdir = $(pkgdatadir)/lessons
 dist_lessons_DATA = \
-	data/lessons/cpu-bound.lesson
+	data/lessons/context-switch.lesson \
+	data/lessons/cpu-bound.lesson \
+	data/lessons/cpu-vs-io.lesson \
+	data/lessons/io-bound.lesson \
+	data/lessons/locks-vs-channels.lesson \
+	data/lessons/memory.lesson \
+	data/lessons/million-goroutines.lesson
 
 EXTRA_DIST += src/lesson/LANGUAGE.md
 
