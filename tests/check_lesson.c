@@ -326,6 +326,8 @@ static const struct parse_error_case fixture_errors[] = {
     { "needs-model", "4:36: a 'needs' clause tests the machine only, not loop.cores" },
     { "unterminated-caption", "4:5: caption block is never closed: add a line 'end' after "
       "its text" },
+    { "caption-swallows", "6:5: 'expect' inside the caption block of line 4: close the "
+      "caption with 'end' first (or write '| expect' for text)" },
     { "empty-caption", "4:5: empty caption block" },
     { "backwards", "5:4: this step starts at 10s, before the step of line 4 (at 20s): steps "
       "must go forward in time" },
@@ -468,6 +470,7 @@ START_TEST(test_parse_everything)
         "        then a block\t with a tab\n"
         "\n"
         "        and a # that is text\n"
+        "        | expect: text after a bar\n"
         "\n"
         "    end\n"
         "    expect loop.cores <= 1.1   # a comment\n"
@@ -515,11 +518,11 @@ START_TEST(test_parse_everything)
     ck_assert_uint_eq(st->slice_ns, 2000000000ull);
     ck_assert_uint_eq(st->settle_ns, 1000000000ull);
     ck_assert_str_eq(s->caption, "One line,\n\nthen a block  with a tab\n\n"
-                     "and a # that is text");
+                     "and a # that is text\nexpect: text after a bar");
     ck_assert_uint_eq(s->nexpects, 2);
     ck_assert_str_eq(s->expects[0].text, "loop.cores <= 1.1");
     ck_assert_ptr_null(s->expects[0].needs);
-    ck_assert_int_eq(s->expects[0].line, 28);
+    ck_assert_int_eq(s->expects[0].line, 29);
     ck_assert_str_eq(s->expects[1].text, "goroutines.cores >= 3.2");
     ck_assert_str_eq(s->expects[1].needs_text, "cores >= 4");
     ck_assert_ptr_nonnull(s->expects[1].needs);

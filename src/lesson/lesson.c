@@ -366,7 +366,38 @@ static int lesson__caption_line(struct lesson__parser *p)
         p->caption_lines--;             /* leading blank lines do not count */
         return 0;
     }
-    lesson__caption_add(p, c->line + c->pos, end - c->pos);
+    size_t start = c->pos;
+    if (end > start && c->line[start] == '|') {
+        /* "| text" says: this is caption text, whatever its first word. */
+        start++;
+        if (start < end && c->line[start] == ' ')
+            start++;
+    } else {
+        /* A forgotten "end" would swallow the rest of the lesson into the
+         * caption without a word; lines that read as the language's own
+         * keywords stop it (write "| expect ..." to mean the text). */
+        size_t len = lesson__word(c);
+        bool step = lesson__word_is(c, start, len, "at") ||
+                    lesson__word_is(c, start, len, "after");
+        if (step) {
+            /* "at 10s" is a step; "after 20 ms, ..." is prose. */
+            struct lesson__cur t = *c;
+            double v;
+            int kind;
+            t.err = NULL;
+            lesson__skip_space(&t);
+            step = lesson__is_number_start(&t) &&
+                   lesson__number(&t, LESSON__NUM_TIME, &v, &kind) == 0 &&
+                   kind == LESSON_KIND_TIME;
+        }
+        if (step || lesson__word_is(c, start, len, "expect") ||
+            lesson__word_is(c, start, len, "caption"))
+            return lesson__error(c, start, "'%.*s' inside the caption block of line %d: "
+                                 "close the caption with 'end' first (or write '| %.*s' "
+                                 "for text)", (int)len, c->line + start, p->caption_line,
+                                 (int)len, c->line + start);
+    }
+    lesson__caption_add(p, c->line + start, end - start);
     return 0;
 }
 
