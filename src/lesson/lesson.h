@@ -208,7 +208,7 @@ struct lesson_settings {
     long     tasks[LESSON_NMODELS];     /* task count per model */
     bool     gil;                       /* threads: hold a global interpreter lock */
     bool     offload;                   /* loop: CPU chunks to the thread pool */
-    int      gomaxprocs;                /* goroutines: Ps (0 = as many as cores) */
+    int      gomaxprocs;                /* goroutines: Ps, 1..1024 */
     enum lesson_mode mode;
     uint64_t latency_ns;                /* io: the latency server's delay */
     uint64_t data_size;                 /* cpu: dataset bytes */

@@ -36,4 +36,4 @@ tests_fuzz_fuzz_lesson_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_lesson_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_lesson_LDADD = -lm
 endif
-EXTRA_DIST += tests/fuzz/fuzz_lesson.c
+EXTRA_DIST += tests/fuzz/fuzz_lesson.c tests/fuzz/lesson.dict
