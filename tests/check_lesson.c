@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lesson/lesson.h"
 #include "util.h"
@@ -569,6 +570,253 @@ START_TEST(test_step_at_before_first)
 }
 END_TEST
 
+/* More mistakes, written inline: "title T\nsummary S\nat 0s\n" comes first, so
+ * the line under test is line 4. */
+static const struct parse_error_case inline_errors[] = {
+    { "at", "4:3: expected a time such as 10s or 500ms" },
+    { "at soon", "4:4: expected a time such as 10s or 500ms, not 'soon'" },
+    { "at 25h", "4:4: time '25h' is longer than a day" },
+    { "after 23h\nafter 23h", "5:7: this step starts more than a day into the lesson" },
+    { "at 5k", "4:4: '5k' needs a time unit, such as 5ks or 5kms" },
+    { "at 5MiB", "4:5: '5MiB' is not a time: use ns, us, ms, s, min or h" },
+    { "tasks", "4:6: 'tasks' needs a count, as in 'tasks 1000' or 'tasks threads=100 "
+      "goroutines=10k'" },
+    { "tasks many", "4:7: unknown model 'many' (expected procs, threads, loop, "
+      "goroutines)" },
+    { "tasks 5ms", "4:8: '5ms' is not a count: only k, M and G may follow it" },
+    { "tasks 100G", "4:7: a task count must be between 1 and 10000000, not '100G'" },
+    { "tasks 12345678901234567890", "4:7: number '12345678901234567890' is too large" },
+    { "tasks procs=", "4:13: expected a task count" },
+    { "tasks procs=x", "4:13: expected a task count, not 'x'" },
+    { "tasks procs=3 procs=4", "4:15: tasks for procs are given twice" },
+    { "tasks procs=3 100", "4:15: give the count for all models first, then per model: "
+      "'tasks 1000 threads=100'" },
+    { "tasks 100\ntasks 200", "5:7: a count for all models is already given" },
+    { "models", "4:7: 'models' needs a list: procs threads loop goroutines, or all" },
+    { "models loop loop", "4:13: model 'loop' is listed twice" },
+    { "models all loop", "4:12: unexpected 'loop' after 'all'" },
+    { "workload", "4:9: expected workload" },
+    { "gomaxprocs 0", "4:12: a number of Ps must be between 1 and 1024, not '0'" },
+    { "slice 0s", "4:1: slice must be more than 0s" },
+    { "data-size", "4:10: expected a size such as 64MiB" },
+    { "data-size 0", "4:11: size '0' is out of range (1 B to 1 PB)" },
+    { "response-size 2P", "4:16: unknown unit 'P' in '2P' (units: B KiB MiB GiB, or K M G "
+      "for KiB MiB GiB)" },
+    { "latency 5 ms", "4:9: '5' needs a time unit, such as 5s or 5ms" },
+    { "title", "4:1: the lesson already has a title (line 1)" },
+    { "duration 0s", "4:1: duration must be more than 0s" },
+    { "duration 1min\nduration 2min", "5:1: the lesson already has a duration (line 4)" },
+    { "duration 1min 2", "4:15: unexpected '2' after the duration" },
+    { ": x", "4:1: expected a keyword such as 'at', 'caption' or 'expect', not ':'" },
+    { "expect: loop.cores < 1", "4:1: unknown keyword 'expect:'" },
+    { "Expect loop.cores < 1", "4:1: unknown keyword 'Expect' (did you mean 'expect'?)" },
+    { "expect", "4:7: expected a comparison such as 'loop.cores <= 1.1'" },
+    { "expect loop.cores < 1 needs", "4:28: expected a comparison such as 'loop.cores <= "
+      "1.1'" },
+    { "expect loop.cores < 1 needs cores", "4:34: no comparison: add <, <=, >, >=, == or != "
+      "and a value to compare with" },
+    { "expect loop.cores needs cores > 1", "4:19: no comparison: add <, <=, >, >=, == or != "
+      "and a value to compare with" },
+    { "expect goroutines.cores > 1 needs corse > 1", "4:35: unknown metric 'corse' for "
+      "machine (did you mean 'cores'?)" },
+    { "expect looop.cores > 1", "4:8: unknown model 'looop' (did you mean 'loop'?)" },
+    { "expect xyzzy.cores > 1", "4:8: unknown model 'xyzzy' (models: procs, threads, loop, "
+      "goroutines, machine)" },
+    { "caption\n  text\n  caption", "6:3: 'caption' inside the caption block of line 4: "
+      "close the caption with 'end' first (or write '| caption' for text)" },
+    { "caption\n  text\n  at 10s", "6:3: 'at' inside the caption block of line 4: close "
+      "the caption with 'end' first (or write '| at' for text)" },
+    { "title\xc2\xa0x", "4:1: unknown keyword 'title\xc2\xa0x'" },
+};
+
+START_TEST(test_inline_errors)
+{
+    const struct parse_error_case *tc = &inline_errors[_i];
+    char *text, err[512];
+    xasprintf(&text, "title T\nsummary S\nat 0s\n%s\n", tc->text);
+    struct lesson *l = NULL;
+    ck_assert_int_eq(lesson_parse(text, strlen(text), "in", &l, err, sizeof(err)), -EINVAL);
+    ck_assert_msg(strncmp(err, "in:", 3) == 0 && strcmp(err + 3, tc->msg) == 0,
+                  "%s\n got: %s\nwant: in:%s", tc->text, err, tc->msg);
+    ck_assert_ptr_null(l);
+    free(text);
+}
+END_TEST
+
+/* Things that are fine, that a stricter reading might refuse. */
+START_TEST(test_inline_accepted)
+{
+    static const char *const ok[] = {
+        "caption\n  after 20 ms, the next one\n  at the start, 5 tasks\nend",
+        "caption # is text here",
+        "at 1e1s\nat 1.5e1s",
+        "latency 250\xc2\xb5s",
+        "latency 0.25ms # a comment",
+        "models procs, threads,loop",
+        "tasks 1k procs=10 threads=1M",
+        "tasks procs=1\ntasks threads=2",
+        "data-size 1G\nresponse-size 512",
+        "expect -loop.cores >= -1.1",
+        "expect machine.busy_cores <= machine.cores",
+        "expect loop.latency_p99 <= 2 * loop.latency_p50 + 1ms",
+        "expect loop.rss / 1MiB < 100",
+        "expect loop.cores\xe2\x89\xa0 2",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+        char *text, err[512];
+        xasprintf(&text, "title T\nsummary S\nat 0s\n%s\n", ok[i]);
+        struct lesson *l = NULL;
+        ck_assert_msg(lesson_parse(text, strlen(text), "in", &l, err, sizeof(err)) == 0,
+                      "%s: %s", ok[i], err);
+        lesson_free(l);
+        free(text);
+    }
+    /* no unary plus: say so where it stands */
+    struct lesson_expr *e;
+    char err[256];
+    ck_assert_int_eq(lesson_expr_parse("(loop.cores) <= +1", false, &e, err, sizeof(err)),
+                     -EINVAL);
+    ck_assert_str_eq(err, "expression:1:17: unexpected '+1': expected a number, a metric "
+                     "or '('");
+}
+END_TEST
+
+/* The limits are enforced with a message, not by running out of memory. */
+START_TEST(test_limits)
+{
+    char err[512];
+    struct lesson *l = NULL;
+    size_t cap = 64 * 1024, n = 0;
+    char *text = xmalloc(cap);
+
+    n = (size_t)snprintf(text, cap, "title T\nsummary S\n");
+    for (int i = 0; i <= LESSON_STEPS_MAX; i++)
+        n += (size_t)snprintf(text + n, cap - n, "at %ds\n", i);
+    ck_assert_int_eq(lesson_parse(text, n, "in", &l, err, sizeof(err)), -EINVAL);
+    ck_assert_str_eq(err, "in:259:1: too many steps (at most 256)");
+
+    n = (size_t)snprintf(text, cap, "title T\nsummary S\nat 0s\n");
+    for (int i = 0; i <= LESSON_EXPECTS_MAX; i++)
+        n += (size_t)snprintf(text + n, cap - n, "expect loop.cores > %d\n", i);
+    ck_assert_int_eq(lesson_parse(text, n, "in", &l, err, sizeof(err)), -EINVAL);
+    ck_assert_str_eq(err, "in:68:1: too many expectations in one step (at most 64)");
+
+    n = (size_t)snprintf(text, cap, "title T\nsummary S\nat 0s\ncaption\n");
+    for (int i = 0; i <= 64; i++)
+        n += (size_t)snprintf(text + n, cap - n, "line %d\n", i);
+    ck_assert_int_eq(lesson_parse(text, n, "in", &l, err, sizeof(err)), -EINVAL);
+    ck_assert_str_eq(err, "in:69:1: caption is longer than 64 lines");
+    free(text);
+
+    /* a file larger than a lesson can be is not read */
+    char path[] = "/tmp/check_lesson.XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, LESSON_FILE_MAX + 1), 0);
+    close(fd);
+    ck_assert_int_eq(lesson_load(path, &l, err, sizeof(err)), -EFBIG);
+    ck_assert(strstr(err, ": larger than 1048576 bytes: not a lesson") != NULL);
+    unlink(path);
+}
+END_TEST
+
+/* ---- judging --------------------------------------------------------------------- */
+
+static struct lesson *judge_lesson(void)
+{
+    static const char text[] =
+        "title T\nsummary S\nat 0s\n"
+        "expect loop.cores <= 1.1\n"
+        "expect threads.cores <= 1.1\n"
+        "expect goroutines.cores >= 1.6\n"
+        "expect loop.cores >= 1 needs cores >= 4\n"
+        "expect loop.cores <= 1.1 needs mem_available >= 64GiB\n"
+        "expect loop.cores / (goroutines.tasks) > 1\n"
+        "expect loop.cores <= 1.1 needs machine.load1 < 100\n";
+    struct lesson *l;
+    char err[256];
+    ck_assert_int_eq(lesson_parse(text, sizeof(text) - 1, "j", &l, err, sizeof(err)), 0);
+    return l;
+}
+
+START_TEST(test_judge)
+{
+    struct lesson *l = judge_lesson();
+    const struct lesson_expect *x = l->steps[0].expects;
+    struct lesson_judgement j;
+    const uint64_t s = 1000000000ull;
+
+    ck_assert_int_eq(lesson_judge(&x[0], fig_lookup, NULL, 10 * s, 5 * s, &j), LESSON_HOLDS);
+    ck_assert(j.lhs == 0.98 && j.rhs == 1.1 && j.why[0] == '\0');
+    ck_assert_int_eq(lesson_judge(&x[1], fig_lookup, NULL, 10 * s, 5 * s, &j), LESSON_FAILS);
+    ck_assert(j.lhs == 1.9);
+    /* settling first */
+    ck_assert_int_eq(lesson_judge(&x[1], fig_lookup, NULL, 2 * s + 1, 5 * s, &j),
+                     LESSON_PENDING);
+    ck_assert_str_eq(j.why, "settling: 3s left");
+    /* no data */
+    ck_assert_int_eq(lesson_judge(&x[2], fig_lookup, NULL, 10 * s, 5 * s, &j),
+                     LESSON_PENDING);
+    ck_assert_str_eq(j.why, "no data yet for goroutines.cores");
+    /* needs: skipped from the start, with the machine's figure */
+    ck_assert_int_eq(lesson_judge(&x[3], fig_lookup, NULL, 0, 5 * s, &j), LESSON_SKIPPED);
+    ck_assert_str_eq(j.why, "needs cores >= 4: this machine has 2");
+    ck_assert_int_eq(lesson_judge(&x[4], fig_lookup, NULL, 0, 5 * s, &j), LESSON_SKIPPED);
+    ck_assert_str_eq(j.why, "needs mem_available >= 64GiB: this machine has 20 GiB");
+    /* division by zero */
+    ck_assert_int_eq(lesson_judge(&x[5], fig_lookup, NULL, 10 * s, 5 * s, &j),
+                     LESSON_PENDING);
+    ck_assert_str_eq(j.why, "division by zero");
+    /* a needs clause whose figure is missing keeps it pending */
+    ck_assert_int_eq(lesson_judge(&x[6], fig_lookup, NULL, 10 * s, 5 * s, &j),
+                     LESSON_PENDING);
+    ck_assert_str_eq(j.why, "no data yet for machine.load1");
+    lesson_free(l);
+}
+END_TEST
+
+START_TEST(test_fmt_value)
+{
+    char b[32];
+    ck_assert_str_eq(lesson_fmt_value(b, sizeof(b), 0.98, LESSON_KIND_NUMBER), "0.98");
+    ck_assert_str_eq(lesson_fmt_value(b, sizeof(b), 2, LESSON_KIND_NUMBER), "2");
+    ck_assert_str_eq(lesson_fmt_value(b, sizeof(b), 45000, LESSON_KIND_NUMBER), "45.0k");
+    ck_assert_str_eq(lesson_fmt_value(b, sizeof(b), 1.5e6, LESSON_KIND_NUMBER), "1.50M");
+    ck_assert_str_eq(lesson_fmt_value(b, sizeof(b), 0.02, LESSON_KIND_TIME), "20.0 ms");
+    ck_assert_str_eq(lesson_fmt_value(b, sizeof(b), 2.5e-6, LESSON_KIND_TIME),
+                     "2.50 \xc2\xb5s");
+    ck_assert_str_eq(lesson_fmt_value(b, sizeof(b), 1.5e-7, LESSON_KIND_TIME), "150 ns");
+    ck_assert_str_eq(lesson_fmt_value(b, sizeof(b), 3, LESSON_KIND_TIME), "3.00 s");
+    ck_assert_str_eq(lesson_fmt_value(b, sizeof(b), 64.0 * 1024 * 1024, LESSON_KIND_BYTES),
+                     "64 MiB");
+    struct lesson_expr *e;
+    char err[128];
+    ck_assert_int_eq(lesson_expr_parse("2 * 3 < loop.loop_lag", false, &e, err,
+                                       sizeof(err)), 0);
+    ck_assert_int_eq(lesson_expr_kind(e), LESSON_KIND_TIME);
+    lesson_expr_free(e);
+    ck_assert_int_eq(lesson_expr_parse("loop.rss / loop.tasks > 1", false, &e, err,
+                                       sizeof(err)), 0);
+    ck_assert_int_eq(lesson_expr_kind(e), LESSON_KIND_NUMBER);
+    lesson_expr_free(e);
+}
+END_TEST
+
+START_TEST(test_list_print)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(lesson_list_print(f), 0);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "cpu-bound           CPU") != NULL ||
+                  strstr(buf, "cpu-bound  ") != NULL, "%s", buf);
+    ck_assert(strstr(buf, "million-goroutines  Creating tasks") != NULL);
+    free(buf);
+}
+END_TEST
+
 /* ---- the shipped lessons --------------------------------------------------------- */
 
 static const char *const shipped[] = {
@@ -755,12 +1003,21 @@ static Suite *lesson_suite(void)
     tcase_add_test(tc, test_parse_everything);
     tcase_add_test(tc, test_step_at_before_first);
     tcase_add_test(tc, test_names_and_table);
+    tcase_add_loop_test(tc, test_inline_errors, 0, (int)ARRAY_SIZE(inline_errors));
+    tcase_add_test(tc, test_inline_accepted);
+    tcase_add_test(tc, test_limits);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("judge");
+    tcase_add_test(tc, test_judge);
+    tcase_add_test(tc, test_fmt_value);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("shipped");
     tcase_add_test(tc, test_shipped_parse);
     tcase_add_test(tc, test_shipped_two_cores);
     tcase_add_test(tc, test_find);
+    tcase_add_test(tc, test_list_print);
     suite_add_tcase(s, tc);
     return s;
 }

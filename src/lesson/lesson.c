@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -944,6 +945,87 @@ long lesson_step_at(const struct lesson *l, uint64_t t_ns)
     return found;
 }
 
+/* ---- judging ------------------------------------------------------------------ */
+
+struct lesson__missing {
+    lesson_lookup_fn lookup;
+    void *ctx;
+    int found;                          /* 0 until a figure without data is seen */
+    enum lesson_model model;
+    enum lesson_metric metric;
+};
+
+static void lesson__find_missing(void *ctx, enum lesson_model model,
+                                 enum lesson_metric metric)
+{
+    struct lesson__missing *m = ctx;
+    double v;
+    if (m->found || m->lookup(m->ctx, model, metric, &v) == 0)
+        return;
+    m->found = 1;
+    m->model = model;
+    m->metric = metric;
+}
+
+static void lesson__why_error(const struct lesson_expr *e, int r, lesson_lookup_fn lookup,
+                              void *ctx, char *why, size_t len)
+{
+    if (r == -ENOENT) {
+        struct lesson__missing m = { .lookup = lookup, .ctx = ctx };
+        lesson_expr_metrics(e, lesson__find_missing, &m);
+        if (m.found)
+            snprintf(why, len, "no data yet for %s.%s", lesson_model_name(m.model),
+                     lesson_metric_info(m.metric)->name);
+        else
+            snprintf(why, len, "no data yet");
+    } else if (r == -EDOM) {
+        snprintf(why, len, "division by zero");
+    } else if (r == -ERANGE) {
+        snprintf(why, len, "a value is not finite");
+    } else {
+        snprintf(why, len, "cannot evaluate: %s", strerror(-r));
+    }
+}
+
+enum lesson_verdict lesson_judge(const struct lesson_expect *x, lesson_lookup_fn lookup,
+                                 void *ctx, uint64_t elapsed_ns, uint64_t settle_ns,
+                                 struct lesson_judgement *out)
+{
+    double a, b;
+    bool holds;
+    int r;
+
+    memset(out, 0, sizeof(*out));
+    out->verdict = LESSON_PENDING;
+    if (x->needs) {
+        r = lesson_eval_sides(x->needs, lookup, ctx, &a, &b, &holds);
+        if (r < 0) {
+            lesson__why_error(x->needs, r, lookup, ctx, out->why, sizeof(out->why));
+            return out->verdict;
+        }
+        if (!holds) {
+            char v[32];
+            lesson_fmt_value(v, sizeof(v), a, lesson_expr_kind(x->needs));
+            snprintf(out->why, sizeof(out->why), "needs %s: this machine has %s",
+                     x->needs_text, v);
+            return out->verdict = LESSON_SKIPPED;
+        }
+    }
+    if (elapsed_ns < settle_ns) {
+        snprintf(out->why, sizeof(out->why), "settling: %.0fs left",
+                 ceil((double)(settle_ns - elapsed_ns) / NS_PER_S));
+        return out->verdict;
+    }
+    r = lesson_eval_sides(x->expr, lookup, ctx, &a, &b, &holds);
+    if (r < 0) {
+        lesson__why_error(x->expr, r, lookup, ctx, out->why, sizeof(out->why));
+        return out->verdict;
+    }
+    out->lhs = a;
+    out->rhs = b;
+    return out->verdict = holds ? LESSON_HOLDS : LESSON_FAILS;
+}
+
 /* ---- finding lessons ------------------------------------------------------------ */
 
 static bool lesson__is_file(const char *path)
@@ -1042,6 +1124,26 @@ int lesson_list_dirs(const char *const *dirs, size_t ndirs,
 int lesson_list(struct lesson_entry **out, size_t *out_n)
 {
     return lesson_list_dirs(lesson__dirs, ARRAY_SIZE(lesson__dirs), out, out_n);
+}
+
+int lesson_list_print(FILE *out)
+{
+    struct lesson_entry *v;
+    size_t n;
+    int r = lesson_list(&v, &n);
+    if (r < 0)
+        return r;
+    int w = 0;
+    for (size_t i = 0; i < n; i++)
+        w = MAX(w, (int)strlen(v[i].name));
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].summary)
+            fprintf(out, "%-*s  %s\n", w, v[i].name, v[i].summary);
+        else
+            fprintf(out, "%-*s  (broken: %s)\n", w, v[i].name, v[i].error);
+    }
+    lesson_list_free(v, n);
+    return ferror(out) ? -EIO : 0;
 }
 
 void lesson_list_free(struct lesson_entry *v, size_t n)

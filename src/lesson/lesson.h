@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Longest line a lesson may have, in bytes (without the newline). */
 #define LESSON_LINE_MAX 1024
@@ -170,6 +171,14 @@ int lesson_expr_parse(const char *text, bool machine_only, struct lesson_expr **
                       char *err, size_t errlen);
 void lesson_expr_free(struct lesson_expr *e);
 
+/* What the comparison's sides measure (for formatting their values): the
+ * kind of a side that names a figure or carries a unit; NUMBER otherwise. */
+enum lesson_kind lesson_expr_kind(const struct lesson_expr *e);
+
+/* Formats a value of that kind for the screen: "0.98", "45.0k", "20.0 ms",
+ * "3.4 MiB". Returns buf. */
+const char *lesson_fmt_value(char *buf, size_t len, double v, enum lesson_kind kind);
+
 /* Calls fn for each metric the expression names (to sample only what is
  * needed, or to explain a pending mark). */
 void lesson_expr_metrics(const struct lesson_expr *e,
@@ -272,6 +281,34 @@ void lesson_effective(const struct lesson *l, size_t i, const struct lesson_sett
  * before the first step. */
 long lesson_step_at(const struct lesson *l, uint64_t t_ns);
 
+/* ---- judging an expectation (what the screen marks) ------------------------- */
+
+enum lesson_verdict {
+    LESSON_PENDING,                     /* settling, or a figure has no data (yet) */
+    LESSON_HOLDS,                       /* ✓ */
+    LESSON_FAILS,                       /* ✗ */
+    LESSON_SKIPPED,                     /* the machine does not meet its "needs" */
+};
+
+struct lesson_judgement {
+    enum lesson_verdict verdict;
+    double lhs, rhs;                    /* both sides, for HOLDS and FAILS */
+    char why[160];                      /* for PENDING and SKIPPED: the reason, for
+                                           people ("needs cores >= 4: this machine
+                                           has 2"); empty otherwise */
+};
+
+/*
+ * Judges expectation x at `elapsed_ns` into its step, whose settle time is
+ * settle_ns (from lesson_effective()). The "needs" clause comes first (a
+ * skipped expectation is shown as skipped from the start), then settling,
+ * then the comparison; no data, division by zero and values that are not
+ * finite leave it pending with the reason. Returns out->verdict.
+ */
+enum lesson_verdict lesson_judge(const struct lesson_expect *x, lesson_lookup_fn lookup,
+                                 void *ctx, uint64_t elapsed_ns, uint64_t settle_ns,
+                                 struct lesson_judgement *out);
+
 /*
  * Resolves --lesson NAME|FILE to a path (caller frees *out_path): an argument
  * with a '/' or ending in ".lesson" is a file; a name is looked up as
@@ -295,5 +332,9 @@ int lesson_list_dirs(const char *const *dirs, size_t ndirs,
 /* The same over PKGDATADIR/lessons and SW_SRCDIR/data/lessons. */
 int lesson_list(struct lesson_entry **out, size_t *out_n);
 void lesson_list_free(struct lesson_entry *v, size_t n);
+
+/* Prints the --list-lessons table (name and summary, or the parse error of
+ * a broken file) to out. Returns 0 or -errno. */
+int lesson_list_print(FILE *out);
 
 #endif

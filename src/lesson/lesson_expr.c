@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -482,6 +483,51 @@ int lesson_eval(const struct lesson_expr *e, lesson_lookup_fn lookup, void *ctx,
                 double *out_value, bool *out_holds)
 {
     return lesson_eval_sides(e, lookup, ctx, out_value, NULL, out_holds);
+}
+
+enum lesson_kind lesson_expr_kind(const struct lesson_expr *e)
+{
+    int k = e->nodes[e->lhs].kind;
+    if (k == LESSON__ANY)
+        k = e->nodes[e->rhs].kind;
+    return k == LESSON__ANY ? LESSON_KIND_NUMBER : (enum lesson_kind)k;
+}
+
+const char *lesson_fmt_value(char *buf, size_t len, double v, enum lesson_kind kind)
+{
+    double a = fabs(v);
+    switch (kind) {
+    case LESSON_KIND_BYTES:
+        if (v >= 0)
+            return util_fmt_bytes(buf, len, v);
+        snprintf(buf, len, "%.0f B", v);
+        return buf;
+    case LESSON_KIND_TIME:
+        if (a == 0)
+            snprintf(buf, len, "0 s");
+        else if (a < 1e-6)
+            snprintf(buf, len, "%.0f ns", v * 1e9);
+        else if (a < 1e-3)
+            snprintf(buf, len, "%.*f \xc2\xb5s", a < 1e-5 ? 2 : 1, v * 1e6);
+        else if (a < 1)
+            snprintf(buf, len, "%.*f ms", a < 1e-2 ? 2 : 1, v * 1e3);
+        else
+            snprintf(buf, len, "%.*f s", a < 10 ? 2 : 1, v);
+        return buf;
+    case LESSON_KIND_NUMBER:
+    default:
+        if (a >= 1e9)
+            snprintf(buf, len, "%.2fG", v / 1e9);
+        else if (a >= 1e6)
+            snprintf(buf, len, "%.2fM", v / 1e6);
+        else if (a >= 1e4)
+            snprintf(buf, len, "%.1fk", v / 1e3);
+        else if (a >= 100 || v == (double)(long)v)
+            snprintf(buf, len, "%.0f", v);
+        else
+            snprintf(buf, len, "%.3g", v);
+        return buf;
+    }
 }
 
 void lesson_expr_metrics(const struct lesson_expr *e,
