@@ -5,8 +5,8 @@
  * a file someone downloaded): the parser must reject any input with a
  * message, never crash, read out of bounds or leak. Each input is parsed as
  * a lesson; when it parses, every expectation is evaluated against figures
- * derived from the input's bytes (some missing, some zero, some huge), and
- * the settings are folded over every step. The same bytes are also parsed
+ * derived from the input's bytes (some missing, some zero, some huge) and
+ * judged as the screen would, and the settings are folded over every step. The same bytes are also parsed
  * as a single expression, in both grammars.
  *
  *   CC=clang ./configure --enable-fuzzing && make tests/fuzz/fuzz_lesson
@@ -85,6 +85,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_expr(s->expects[k].expr, &figs);
                 if (s->expects[k].needs)
                     fuzz_expr(s->expects[k].needs, &figs);
+                struct lesson_judgement j;
+                enum lesson_verdict v = lesson_judge(&s->expects[k], fuzz_lookup, &figs,
+                                                     size * 100000000ull, eff.settle_ns, &j);
+                if (v != j.verdict || memchr(j.why, '\0', sizeof(j.why)) == NULL)
+                    abort();
+                if ((v == LESSON_PENDING || v == LESSON_SKIPPED) && j.why[0] == '\0')
+                    abort();
             }
             if (lesson_step_at(l, s->at_ns) != (long)i)
                 abort();
