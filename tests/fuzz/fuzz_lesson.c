@@ -6,11 +6,12 @@
  * message, never crash, read out of bounds or leak. Each input is parsed as
  * a lesson; when it parses, every expectation is evaluated against figures
  * derived from the input's bytes (some missing, some zero, some huge) and
- * judged as the screen would, and the settings are folded over every step. The same bytes are also parsed
- * as a single expression, in both grammars.
+ * judged as the screen would, and the settings are folded over every step.
+ * The same bytes are also parsed as a single expression, in both grammars.
  *
  *   CC=clang ./configure --enable-fuzzing && make tests/fuzz/fuzz_lesson
- *   tests/fuzz/fuzz_lesson -max_total_time=60 tests/fuzz/corpus/lesson
+ *   tests/fuzz/fuzz_lesson -max_total_time=60 -dict=tests/fuzz/lesson.dict \
+ *       tests/fuzz/corpus/lesson
  */
 #include "config.h"
 
