@@ -920,6 +920,34 @@ START_TEST(test_shipped_two_cores)
 }
 END_TEST
 
+/* In turns mode a step must settle for a full round of turns before its
+ * expectations are judged, or some model is judged before its first turn. */
+START_TEST(test_shipped_turns_settle)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(shipped); i++) {
+        char *path;
+        ck_assert_int_eq(lesson_find(shipped[i], &path), 0);
+        struct lesson *l;
+        char err[512];
+        ck_assert_msg(lesson_load(path, &l, err, sizeof(err)) == 0, "%s", err);
+        struct lesson_settings base = {
+            .settle_ns = LESSON_SETTLE_DEFAULT_NS, .slice_ns = 5000000000ull,
+            .nmodels = LESSON_NMODELS,
+        }, eff;
+        for (size_t s = 0; s < l->nsteps; s++) {
+            lesson_effective(l, s, &base, &eff);
+            if (l->steps[s].nexpects == 0 || eff.mode != LESSON_MODE_TURNS)
+                continue;
+            uint64_t round = (uint64_t)eff.nmodels * eff.slice_ns + 1000000000ull;
+            ck_assert_msg(eff.settle_ns >= round, "%s:%d: settle %gs < a round of turns",
+                          path, l->steps[s].line, (double)eff.settle_ns / 1e9);
+        }
+        lesson_free(l);
+        free(path);
+    }
+}
+END_TEST
+
 START_TEST(test_find)
 {
     char *path = NULL;
@@ -1016,6 +1044,7 @@ static Suite *lesson_suite(void)
     tc = tcase_create("shipped");
     tcase_add_test(tc, test_shipped_parse);
     tcase_add_test(tc, test_shipped_two_cores);
+    tcase_add_test(tc, test_shipped_turns_settle);
     tcase_add_test(tc, test_find);
     tcase_add_test(tc, test_list_print);
     suite_add_tcase(s, tc);
