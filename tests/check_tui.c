@@ -1,0 +1,241 @@
+/*
+ * check_tui — full-screen programs driven in a pseudo-terminal (tests/pty.h):
+ * first tui_demo, the ui layer on its own (start, keys, resize down to the
+ * "enlarge" notice, quit, crash), then the real schedwatch binary (SW_BIN):
+ * its header, the threads of a process started here with --pid, and q.
+ * Every case checks the terminal is given back: main screen, cursor shown,
+ * termios as found.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pty.h"
+
+#define WAIT_MS 15000               /* bounds a failure on a slow machine */
+
+static const char *demo_path(void)
+{
+    static char path[4096];
+
+    snprintf(path, sizeof(path), "%s/tests/tui_demo", SW_BUILDDIR);
+    return path;
+}
+
+static char *screen(struct pty *p)
+{
+    return pty_screen_text(p);
+}
+
+#define ck_wait_for(p, s)                                                              \
+    do {                                                                               \
+        if (!pty_wait_for((p), (s), WAIT_MS)) {                                        \
+            char *t_ = screen(p);                                                      \
+            ck_abort_msg("screen never showed \"%s\"; it shows:\n%s", (s), t_);        \
+            free(t_);                                                                  \
+        }                                                                              \
+    } while (0)
+
+static void assert_restored(struct pty *p)
+{
+    ck_assert_msg(!pty_altscreen(p), "still on the alternate screen");
+    ck_assert_msg(pty_cursor_visible(p), "cursor left hidden");
+    ck_assert_msg(pty_termios_restored(p), "termios not restored (still raw/cbreak?)");
+}
+
+static int quit_and_wait(struct pty *p)
+{
+    int status;
+
+    ck_assert_int_eq(pty_send(p, "q"), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    return status;
+}
+
+/* ---- the ui layer on its own ----------------------------------------------------- */
+
+START_TEST(test_demo_start_quit)
+{
+    const char *argv[] = { demo_path(), NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, NULL), 0);
+    ck_wait_for(p, "schedwatch");
+    ck_wait_for(p, "cpu3");
+    ck_wait_for(p, "worker-5");
+    ck_assert_msg(pty_altscreen(p), "the TUI should use the alternate screen");
+    ck_assert_msg(!pty_cursor_visible(p), "the TUI should hide the cursor");
+    ck_assert_msg(!pty_termios_restored(p), "the TUI should leave canonical mode");
+    status = quit_and_wait(p);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_keys)
+{
+    const char *argv[] = { demo_path(), NULL };
+    struct pty *p;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 100, 30, NULL), 0);
+    ck_wait_for(p, "worker-1");
+    ck_assert_int_eq(pty_send(p, "?"), 0);
+    ck_wait_for(p, "close this help");
+    ck_assert_int_eq(pty_send(p, PTY_KEY_ESC), 0);
+    ck_assert(pty_wait_gone(p, "close this help", WAIT_MS));
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_wait_for(p, "PAUSED");
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_assert(pty_wait_gone(p, "PAUSED", WAIT_MS));
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_resize)
+{
+    const char *argv[] = { demo_path(), NULL };
+    struct pty *p;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 200, 50, NULL), 0);
+    ck_wait_for(p, "worker-5");
+    ck_assert_int_eq(pty_resize(p, 80, 24), 0);
+    ck_wait_for(p, "worker-5");
+    ck_assert_int_eq(pty_resize(p, 40, 10), 0);
+    ck_wait_for(p, "COMM");
+    ck_assert_int_eq(pty_resize(p, 20, 5), 0);
+    ck_wait_for(p, "(now 20x5)");
+    ck_assert_int_eq(pty_resize(p, 120, 40), 0);
+    ck_wait_for(p, "worker-5");
+    ck_assert(!pty_screen_contains(p, "enlarge"));
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_crash_restores)
+{
+    const char *argv[] = { demo_path(), "--crash", NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, NULL), 0);
+    ck_wait_for(p, "worker-1");
+    ck_assert_int_eq(pty_send(p, "c"), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFSIGNALED(status));
+    ck_assert_int_eq(WTERMSIG(status), SIGSEGV);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_ascii_locale)
+{
+    const char *argv[] = { demo_path(), NULL };
+    const char *env[] = { "LC_ALL=C", NULL };
+    struct pty *p;
+    char *t;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, env), 0);
+    ck_wait_for(p, "cpu3 [");
+    t = screen(p);
+    for (const char *c = t; *c; c++)
+        ck_assert_msg((unsigned char)*c < 0x80, "non-ASCII on a C-locale screen:\n%s", t);
+    free(t);
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_idle_writes_nothing)
+{
+    const char *argv[] = { demo_path(), NULL };
+    struct pty *p;
+    unsigned long before;
+
+    /* Frames are composed every loop turn, but only changed cells reach the
+     * terminal: with nothing changing (paused) not one byte is written. A
+     * clear() per frame would rewrite the whole screen each time. */
+    ck_assert_int_eq(pty_spawn(&p, argv, 100, 30, NULL), 0);
+    ck_wait_for(p, "worker-5");
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_wait_for(p, "PAUSED");
+    while (pty_pump(p, 300) > 0)
+        ;                           /* the last frame's tail */
+    before = pty_bytes(p);
+    for (int i = 0; i < 5; i++)
+        pty_pump(p, 100);
+    ck_assert_uint_eq(pty_bytes(p), before);
+
+    /* Ctrl-L still repaints everything on demand. */
+    ck_assert_int_eq(pty_send(p, "\x0c"), 0);
+    while (pty_pump(p, 300) > 0)
+        ;
+    ck_assert_uint_gt(pty_bytes(p) - before, 500);
+    ck_assert(pty_screen_contains(p, "worker-5"));
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_assert(pty_wait_gone(p, "PAUSED", WAIT_MS));
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_unknown_term)
+{
+    const char *argv[] = { demo_path(), NULL };
+    const char *env[] = { "TERM=no-such-terminal", NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, env), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    ck_assert(pty_screen_contains(p, "unknown terminal type 'no-such-terminal'"));
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+static Suite *tui_suite(void)
+{
+    Suite *s = suite_create("tui");
+    TCase *tc = tcase_create("demo");
+
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_demo_start_quit);
+    tcase_add_test(tc, test_demo_keys);
+    tcase_add_test(tc, test_demo_resize);
+    tcase_add_test(tc, test_demo_crash_restores);
+    tcase_add_test(tc, test_demo_ascii_locale);
+    tcase_add_test(tc, test_demo_unknown_term);
+    tcase_add_test(tc, test_demo_idle_writes_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(tui_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
