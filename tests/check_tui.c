@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +213,101 @@ START_TEST(test_demo_unknown_term)
 }
 END_TEST
 
+/* ---- the real binary ------------------------------------------------------------------ */
+
+static const char *sw_bin(void)
+{
+    const char *b = getenv("SW_BIN");
+
+    ck_assert_msg(b != NULL, "SW_BIN is not set (run through make check)");
+    return b;
+}
+
+START_TEST(test_schedwatch_header_quit)
+{
+    const char *argv[] = { sw_bin(), NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 100, 30, NULL), 0);
+    ck_wait_for(p, "schedwatch");
+    ck_wait_for(p, "cpu0");
+    ck_wait_for(p, "load ");
+    ck_wait_for(p, "ctxt/s");
+    status = quit_and_wait(p);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+static void *idle_thread(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* A process with two named threads, for --pid; it lives until killed. */
+static pid_t start_named_threads(void)
+{
+    int fds[2];
+    pid_t pid;
+    char c;
+
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        static const char *const names[] = { "tuiAlpha", "tuiBravo" };
+
+        close(fds[0]);
+        for (int i = 0; i < 2; i++) {
+            pthread_t t;
+
+            if (pthread_create(&t, NULL, idle_thread, NULL) != 0 ||
+                pthread_setname_np(t, names[i]) != 0)
+                _exit(1);
+        }
+        if (write(fds[1], "x", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    ck_assert_int_eq(read(fds[0], &c, 1), 1);     /* threads named */
+    close(fds[0]);
+    return pid;
+}
+
+START_TEST(test_schedwatch_pid_threads)
+{
+    pid_t child = start_named_threads();
+    char pidarg[32];
+    const char *argv[] = { sw_bin(), "--pid", pidarg, NULL };
+    struct pty *p;
+    int status;
+
+    snprintf(pidarg, sizeof(pidarg), "%d", (int)child);
+    ck_assert_int_eq(pty_spawn(&p, argv, 120, 40, NULL), 0);
+    ck_wait_for(p, pidarg);
+    ck_wait_for(p, "tuiAlpha");
+    ck_wait_for(p, "tuiBravo");
+    status = quit_and_wait(p);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    assert_restored(p);
+    /* schedwatch is gone (reaped above) and left the watched process alone. */
+    ck_assert_int_eq(kill(pty_pid(p), 0), -1);
+    ck_assert_int_eq(kill(child, 0), 0);
+    pty_free(p);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+}
+END_TEST
+
 static Suite *tui_suite(void)
 {
     Suite *s = suite_create("tui");
@@ -225,6 +321,11 @@ static Suite *tui_suite(void)
     tcase_add_test(tc, test_demo_ascii_locale);
     tcase_add_test(tc, test_demo_unknown_term);
     tcase_add_test(tc, test_demo_idle_writes_nothing);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("schedwatch");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_schedwatch_header_quit);
+    tcase_add_test(tc, test_schedwatch_pid_threads);
     suite_add_tcase(s, tc);
     return s;
 }
