@@ -1,8 +1,9 @@
 /*
  * check_tui — full-screen programs driven in a pseudo-terminal (tests/pty.h):
  * first tui_demo, the ui layer on its own (start, keys, resize down to the
- * "enlarge" notice, quit, crash), then the real schedwatch binary (SW_BIN):
- * its header, the threads of a process started here with --pid, and q.
+ * "enlarge" notice, quit, crash, idle output), then the real schedwatch
+ * binary (SW_BIN): its header, the threads of a process started here with
+ * --pid, keys, resizes, --ascii, SIGTERM, a crash, a bad theme, and q.
  * Every case checks the terminal is given back: main screen, cursor shown,
  * termios as found.
  */
@@ -308,6 +309,103 @@ START_TEST(test_schedwatch_pid_threads)
 }
 END_TEST
 
+START_TEST(test_schedwatch_keys_resize)
+{
+    const char *argv[] = { sw_bin(), NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 200, 50, NULL), 0);
+    ck_wait_for(p, "ctxt/s");
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_wait_for(p, "PAUSED");
+    ck_assert_int_eq(pty_send(p, "?"), 0);
+    ck_wait_for(p, "data sources");
+    ck_assert_int_eq(pty_send(p, PTY_KEY_ESC), 0);
+    ck_assert(pty_wait_gone(p, "data sources", WAIT_MS));
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_assert(pty_wait_gone(p, "PAUSED", WAIT_MS));
+    ck_assert_int_eq(pty_resize(p, 80, 24), 0);
+    ck_wait_for(p, "schedwatch");
+    ck_assert_int_eq(pty_resize(p, 40, 10), 0);
+    ck_wait_for(p, "load");
+    ck_assert_int_eq(pty_resize(p, 20, 5), 0);
+    ck_wait_for(p, "(now 20x5)");
+    ck_assert_int_eq(pty_resize(p, 120, 40), 0);
+    ck_wait_for(p, "ctxt/s");
+    ck_assert(!pty_screen_contains(p, "enlarge"));
+    status = quit_and_wait(p);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_schedwatch_ascii)
+{
+    const char *argv[] = { sw_bin(), "--ascii", "--no-color", NULL };
+    struct pty *p;
+    char *t;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 100, 30, NULL), 0);
+    ck_wait_for(p, "ctxt/s");
+    ck_wait_for(p, "cpu0 [");
+    t = screen(p);
+    for (const char *c = t; *c; c++)
+        ck_assert_msg((unsigned char)*c < 0x80, "non-ASCII with --ascii:\n%s", t);
+    free(t);
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_schedwatch_signals_restore)
+{
+    const char *argv[] = { sw_bin(), NULL };
+    const char *crash_env[] = { "SCHEDWATCH_TEST_CRASH=segv", NULL };
+    struct pty *p;
+    int status;
+
+    /* SIGTERM ends it cleanly, and it dies of the signal. */
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, NULL), 0);
+    ck_wait_for(p, "ctxt/s");
+    ck_assert_int_eq(kill(pty_pid(p), SIGTERM), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFSIGNALED(status));
+    ck_assert_int_eq(WTERMSIG(status), SIGTERM);
+    assert_restored(p);
+    pty_free(p);
+
+    /* A crash restores the terminal too. */
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, crash_env), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFSIGNALED(status));
+    ck_assert_int_eq(WTERMSIG(status), SIGSEGV);
+    assert_restored(p);
+    ck_assert(pty_screen_contains(p, "terminal restored"));
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_schedwatch_bad_theme)
+{
+    const char *argv[] = { sw_bin(), "--theme", "no-such-theme", NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, NULL), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_ne(WEXITSTATUS(status), 0);
+    ck_assert(pty_screen_contains(p, "no theme 'no-such-theme'"));
+    ck_assert(!pty_altscreen(p));
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
 static Suite *tui_suite(void)
 {
     Suite *s = suite_create("tui");
@@ -326,6 +424,10 @@ static Suite *tui_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_schedwatch_header_quit);
     tcase_add_test(tc, test_schedwatch_pid_threads);
+    tcase_add_test(tc, test_schedwatch_keys_resize);
+    tcase_add_test(tc, test_schedwatch_ascii);
+    tcase_add_test(tc, test_schedwatch_signals_restore);
+    tcase_add_test(tc, test_schedwatch_bad_theme);
     suite_add_tcase(s, tc);
     return s;
 }
