@@ -163,6 +163,47 @@ START_TEST(test_demo_ascii_locale)
 }
 END_TEST
 
+START_TEST(test_demo_other_terms)
+{
+    static const char *const terms[] = { "TERM=xterm", "TERM=linux", "TERM=screen",
+                                         "TERM=ansi" };
+    const char *argv[] = { demo_path(), NULL };
+
+    /* 8- and 16-colour terminals, with and without an alternate screen. */
+    for (size_t i = 0; i < sizeof(terms) / sizeof(terms[0]); i++) {
+        const char *env[] = { terms[i], NULL };
+        struct pty *p;
+        int status;
+
+        ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, env), 0);
+        ck_wait_for(p, "worker-5");
+        ck_wait_for(p, "cpu3");
+        status = quit_and_wait(p);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %d", terms[i],
+                      status);
+        assert_restored(p);
+        pty_free(p);
+    }
+}
+END_TEST
+
+START_TEST(test_demo_dumb_term)
+{
+    const char *argv[] = { demo_path(), NULL };
+    const char *env[] = { "TERM=dumb", NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, env), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    ck_assert(pty_screen_contains(p, "cannot position the cursor"));
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
 START_TEST(test_demo_idle_writes_nothing)
 {
     const char *argv[] = { demo_path(), NULL };
@@ -419,6 +460,8 @@ static Suite *tui_suite(void)
     tcase_add_test(tc, test_demo_ascii_locale);
     tcase_add_test(tc, test_demo_unknown_term);
     tcase_add_test(tc, test_demo_idle_writes_nothing);
+    tcase_add_test(tc, test_demo_other_terms);
+    tcase_add_test(tc, test_demo_dumb_term);
     suite_add_tcase(s, tc);
     tc = tcase_create("schedwatch");
     tcase_set_timeout(tc, 120);
