@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@
 #include <uv.h>
 
 #include "app.h"
+#include "report/report.h"
+#include "run/run.h"
 #include "sample/sampler.h"
 #include "ui/ui.h"
 #include "util.h"
@@ -39,9 +42,12 @@ struct app {
     uv_timer_t       duration_timer;
     uv_prepare_t     frame;
     uv_poll_t        input;
-    uv_signal_t      sig_int, sig_term, sig_hup, sig_winch;
+    uv_signal_t      sig_int, sig_term, sig_hup, sig_winch, sig_chld;
     struct sampler  *sampler;
-    struct ui       *ui;
+    struct ui       *ui;            /* NULL when headless */
+    struct run      *run;           /* NULL when no model runs */
+    struct report   *report;        /* headless output, or NULL */
+    char             status_line[256];
     bool             paused;
     bool             stopping;
     int              status;          /* exit status of app_run() */
@@ -50,6 +56,19 @@ struct app {
 
 static void app__stop(struct app *app, int status);
 
+/* The status line: a run's error if it has one, else how fair the comparison is. */
+static void app__status(struct app *app)
+{
+    if (app->ui == NULL || app->run == NULL)
+        return;
+    const char *err = run_error(app->run);
+    const char *msg = err[0] ? err : run_fairness(app->run);
+    if (strcmp(msg, app->status_line) != 0) {
+        snprintf(app->status_line, sizeof(app->status_line), "%s", msg);
+        ui_set_status(app->ui, app->status_line);
+    }
+}
+
 static void app__take_sample(struct app *app)
 {
     const struct sample *s;
@@ -57,10 +76,20 @@ static void app__take_sample(struct app *app)
     if (r < 0) {
         char msg[160];
         snprintf(msg, sizeof(msg), "sampling failed: %s", strerror(-r));
-        ui_set_status(app->ui, msg);
+        if (app->ui != NULL)
+            ui_set_status(app->ui, msg);
+        else
+            fprintf(stderr, "schedwatch: %s\n", msg);
         return;
     }
-    ui_set_sample(app->ui, s, sampler_caps(app->sampler));
+    if (app->run != NULL)
+        run_update(app->run, s);
+    if (app->report != NULL)
+        report_sample(app->report, s, app->run);
+    if (app->ui != NULL) {
+        ui_set_sample(app->ui, s, sampler_caps(app->sampler));
+        app__status(app);
+    }
 }
 
 static void app__on_sample(uv_timer_t *t)
@@ -76,14 +105,15 @@ static void app__on_duration(uv_timer_t *t)
 static void app__on_frame(uv_prepare_t *p)
 {
     struct app *app = p->data;
-    if (!app->stopping)
+    if (!app->stopping && app->ui != NULL)
         ui_frame(app->ui);
 }
 
 static void app__set_paused(struct app *app, bool paused)
 {
     app->paused = paused;
-    ui_set_paused(app->ui, paused);
+    if (app->ui != NULL)
+        ui_set_paused(app->ui, paused);
     if (paused) {
         uv_timer_stop(&app->sample_timer);
     } else {
@@ -124,7 +154,14 @@ static void app__on_signal(uv_signal_t *h, int signo)
 {
     struct app *app = h->data;
     if (signo == SIGWINCH) {
-        ui_resize(app->ui);
+        if (app->ui != NULL)
+            ui_resize(app->ui);
+        return;
+    }
+    if (signo == SIGCHLD) {
+        /* A model host or the latency server ended: the run says which and why. */
+        if (app->run != NULL)
+            run_reap(app->run);
         return;
     }
     /* SIGHUP means the terminal closed; SIGINT/SIGTERM ask us to end. All three end us
@@ -212,15 +249,69 @@ static void app__signal_start(struct app *app, uv_signal_t *h, int signo)
     uv_signal_start(h, app__on_signal, signo);
 }
 
-int app_run(const struct config *cfg)
+static int app__start_run(struct app *app, struct config *cfg)
+{
+    if (cfg->run.nmodels == 0)
+        return 0;
+    if (!cfg->mode_given) {
+        cpu_set_t set;
+        int n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+        cfg->run.mode = run_mode_default(n);
+    }
+    char err[256];
+    int r = run_start(&cfg->run, app->sampler, &app->run, err, sizeof(err));
+    if (r < 0) {
+        fprintf(stderr, "schedwatch: %s\n", err);
+        return r == -EAGAIN ? 2 : 1;
+    }
+    return 0;
+}
+
+static int app__headless(struct app *app, const struct config *cfg)
+{
+    char err[256];
+    int r = report_open(cfg->json_path, cfg->csv_path, app->run, cfg->interval_ns,
+                        &app->report, err, sizeof(err));
+    if (r < 0) {
+        fprintf(stderr, "schedwatch: %s\n", err);
+        return 2;
+    }
+    app__signal_start(app, &app->sig_int, SIGINT);
+    app__signal_start(app, &app->sig_term, SIGTERM);
+    app__signal_start(app, &app->sig_hup, SIGHUP);
+    app__signal_start(app, &app->sig_chld, SIGCHLD);
+    uv_timer_init(&app->loop, &app->sample_timer);
+    app->sample_timer.data = app;
+    app__set_paused(app, false);
+    if (cfg->duration_ns > 0) {
+        uv_timer_init(&app->loop, &app->duration_timer);
+        app->duration_timer.data = app;
+        uv_timer_start(&app->duration_timer, app__on_duration, cfg->duration_ns / 1000000, 0);
+    }
+    uv_run(&app->loop, UV_RUN_DEFAULT);
+    int status = app->status;
+    r = report_close(app->report, app->run, err, sizeof(err));
+    app->report = NULL;
+    if (r < 0) {
+        fprintf(stderr, "schedwatch: %s\n", err);
+        status = 1;
+    }
+    if (app->run != NULL)
+        report_table(stdout, app->run);
+    fflush(stdout);
+    return status;
+}
+
+int app_run(const struct config *cfg_in)
 {
     struct app app_storage, *app = &app_storage;
+    struct config cfg_storage = *cfg_in, *cfg = &cfg_storage;
     memset(app, 0, sizeof(*app));
     app->cfg = cfg;
 
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    if (!cfg->headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "schedwatch: the live screen needs a terminal on standard input and "
-                "output; run it in a terminal\n");
+                "output; without one, use --headless (e.g. --headless -d 10s --json run.json)\n");
         return 2;
     }
 
@@ -235,17 +326,19 @@ int app_run(const struct config *cfg)
     if (status != 0)
         goto out_free_sampler;
 
-    struct ui_opts uo = {
-        .ascii = cfg->ascii,
-        .no_color = cfg->no_color,
-        .theme = cfg->theme,
-        .interval_ns = cfg->interval_ns,
-    };
-    r = ui_new(&uo, &app->ui);
-    if (r < 0) {
-        fprintf(stderr, "schedwatch: %s\n", app->ui ? ui_last_error(app->ui) : strerror(-r));
-        status = 2;
-        goto out_free_ui;
+    if (!cfg->headless) {
+        struct ui_opts uo = {
+            .ascii = cfg->ascii,
+            .no_color = cfg->no_color,
+            .theme = cfg->theme,
+            .interval_ns = cfg->interval_ns,
+        };
+        r = ui_new(&uo, &app->ui);
+        if (r < 0) {
+            fprintf(stderr, "schedwatch: %s\n", app->ui ? ui_last_error(app->ui) : strerror(-r));
+            status = 2;
+            goto out_free_ui;
+        }
     }
 
     r = uv_loop_init(&app->loop);
@@ -254,13 +347,22 @@ int app_run(const struct config *cfg)
         status = 1;
         goto out_free_ui;
     }
+    signal(SIGPIPE, SIG_IGN);
+    app__install_crash_handlers();
+
+    status = app__start_run(app, cfg);
+    if (status != 0)
+        goto out_close_loop;
+
+    if (cfg->headless) {
+        status = app__headless(app, cfg);
+        goto out_close_loop;
+    }
 
     /* Take the first sample before the screen starts, so the first frame has the
      * machine's shape (its cores) and a bad --proc-root fails before curses. */
     app__take_sample(app);
 
-    signal(SIGPIPE, SIG_IGN);
-    app__install_crash_handlers();
     r = ui_term_start(app->ui);
     if (r < 0) {
         fprintf(stderr, "schedwatch: %s\n", ui_last_error(app->ui));
@@ -273,6 +375,7 @@ int app_run(const struct config *cfg)
     app__signal_start(app, &app->sig_term, SIGTERM);
     app__signal_start(app, &app->sig_hup, SIGHUP);
     app__signal_start(app, &app->sig_winch, SIGWINCH);
+    app__signal_start(app, &app->sig_chld, SIGCHLD);
 
     uv_timer_init(&app->loop, &app->sample_timer);
     app->sample_timer.data = app;
@@ -298,6 +401,9 @@ int app_run(const struct config *cfg)
 
     ui_term_stop(app->ui);
 out_close_loop:
+    /* The hosts go first: nothing of ours outlives the monitor. */
+    run_stop(app->run);
+    app->run = NULL;
     /* Handles closed by app__stop() finish closing here; uv_loop_close() then
      * returns 0 because nothing is left open. */
     uv_walk(&app->loop, app__close_walk, NULL);
