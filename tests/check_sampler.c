@@ -181,7 +181,8 @@ static void three_samples(bool children)
     ck_assert_uint_eq(m->mem_available, 500000ull * 1024);
 
     t = &out->trees[0];
-    ck_assert_int_eq(t->nproc, 3);              /* the grandchild 201 was born */
+    ck_assert_msg(t->nproc == 3, "the grandchild 201 was born: nproc %d after %llu searches",
+                  t->nproc, (unsigned long long)sampler_stats(s)->scans);
     const struct sample_task *k = find_task(t, 100);
     ck_assert(k->cpu_ok);
     ck_assert_double_eq_tol(k->cpu_pct, 40, TOL);
