@@ -710,6 +710,8 @@ static bool sampler__task_read(struct sampler *s, struct sampler__proc *p,
         q->cpu = st.processor;
     }
     bool first = t->fresh;
+    if (first && t->kids_read)
+        t->run_at_kids = ss.run_ns;     /* its children were read this sample, before */
     q->run_ns = ss.run_ns;
     q->wait_ns = ss.wait_ns;
     t->ss = ss;
