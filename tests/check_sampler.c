@@ -290,7 +290,7 @@ static void *idle_thread(void *arg)
     return NULL;
 }
 
-static noreturn void child_main(int ready)
+static noreturn void child_main(int ready, int go)
 {
     pthread_t t;
     prctl(PR_SET_NAME, "sw-main");
@@ -306,6 +306,10 @@ static noreturn void child_main(int ready)
     usleep(50000);                  /* let the threads name themselves */
     if (write(ready, "r", 1) != 1)
         _exit(1);
+    /* On the test's word, one more child: found by a later sample. */
+    char c;
+    if (read(go, &c, 1) == 1 && fork() == 0)
+        prctl(PR_SET_NAME, "sw-late");
     for (;;)
         pause();
 }
@@ -320,17 +324,20 @@ static const struct sample_task *find_comm(const struct sample_tree *t, const ch
 
 START_TEST(real_child)
 {
-    int p[2];
+    int p[2], go[2];
     char c;
     ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(pipe(go), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         close(p[0]);
+        close(go[1]);
         setpgid(0, 0);
-        child_main(p[1]);
+        child_main(p[1], go[0]);
     }
     close(p[1]);
+    close(go[0]);
     ck_assert_int_eq(read(p[0], &c, 1), 1);
     close(p[0]);
 
@@ -363,6 +370,18 @@ START_TEST(real_child)
     ck_assert_msg(busy->cpu_pct < 110, "busy thread at %.1f%%", busy->cpu_pct);
     ck_assert_float_ge(t->cpu_pct, busy->cpu_pct);
     ck_assert_uint_gt(t->rss, 0);
+
+    /* A process born later is found within a few samples. */
+    ck_assert_int_eq(write(go[1], "g", 1), 1);
+    bool late = false;
+    for (int tries = 0; tries < 50 && !late; tries++) {
+        usleep(50000);
+        ck_assert_int_eq(sampler_sample(s, &out), 0);
+        late = find_comm(&out->trees[0], "sw-late") != NULL;
+    }
+    ck_assert_msg(late, "the late child was not found");
+    ck_assert_int_eq(out->trees[0].nproc, 3);
+    close(go[1]);
 
     /* The tree vanishes: no error. */
     kill(-pid, SIGKILL);
