@@ -296,6 +296,7 @@ static noreturn void child_main(int ready, int go)
     prctl(PR_SET_NAME, "sw-main");
     pid_t g = fork();
     if (g == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         prctl(PR_SET_NAME, "sw-grand");
         for (;;)
             pause();
@@ -308,8 +309,10 @@ static noreturn void child_main(int ready, int go)
         _exit(1);
     /* On the test's word, one more child: found by a later sample. */
     char c;
-    if (read(go, &c, 1) == 1 && fork() == 0)
+    if (read(go, &c, 1) == 1 && fork() == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         prctl(PR_SET_NAME, "sw-late");
+    }
     for (;;)
         pause();
 }
@@ -334,6 +337,8 @@ START_TEST(real_child)
         close(p[0]);
         close(go[1]);
         setpgid(0, 0);
+        /* If the test dies (a timeout), so does its spinning child. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         child_main(p[1], go[0]);
     }
     close(p[1]);
@@ -427,6 +432,7 @@ static Suite *sampler_suite(void)
     tcase_add_test(tc, fixture_three_samples_scan);
     suite_add_tcase(s, tc);
     tc = tcase_create("real");
+    tcase_set_timeout(tc, 60);      /* a loaded machine: the loops below wait for it */
     tcase_add_test(tc, real_child);
     tcase_add_test(tc, real_absent);
     suite_add_tcase(s, tc);
