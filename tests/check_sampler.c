@@ -369,9 +369,11 @@ START_TEST(real_child)
     const struct sample_task *busy = find_comm(t, "sw-busy");
     ck_assert_ptr_nonnull(busy);
     ck_assert(busy->cpu_ok);
-    /* Two cores shared with whatever else runs: a spinning thread still gets
-     * a good share of one. */
-    ck_assert_msg(busy->cpu_pct > 10, "busy thread at %.1f%%", busy->cpu_pct);
+    /* Cores shared with whatever else runs: a spinning thread still gets a
+     * good share of one, unless the machine is swamped (then: some). */
+    double floor = out->m.load[0] <= 2.0 * out->m.ncpu ? 10 : 0.01;
+    ck_assert_msg(busy->cpu_pct > floor, "busy thread at %.1f%% (load %.1f)", busy->cpu_pct,
+                  out->m.load[0]);
     ck_assert_msg(busy->cpu_pct < 110, "busy thread at %.1f%%", busy->cpu_pct);
     ck_assert_float_ge(t->cpu_pct, busy->cpu_pct);
     ck_assert_uint_gt(t->rss, 0);
