@@ -25,10 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "app.h"
+#include "record/record.h"
 #include "report/report.h"
 #include "run/run.h"
 #include "sample/sampler.h"
@@ -47,6 +49,7 @@ struct app {
     struct ui       *ui;            /* NULL when headless */
     struct run      *run;           /* NULL when no model runs */
     struct report   *report;        /* headless output, or NULL */
+    struct record   *rec;           /* --record, or NULL */
     char             status_line[256];
     bool             paused;
     bool             stopping;
@@ -267,6 +270,29 @@ static int app__start_run(struct app *app, struct config *cfg)
     return 0;
 }
 
+static void app__on_canvas(void *arg, const struct canvas *c)
+{
+    struct app *app = arg;
+    record_frame(app->rec, c);
+}
+
+/* --record keeps one layout size for the whole file: --size, else the terminal's now. */
+static void app__record_size(const struct config *cfg, int *w, int *h)
+{
+    struct winsize ws;
+    *w = cfg->size_w;
+    *h = cfg->size_h;
+    if (*w > 0 || cfg->record_path == NULL)
+        return;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+        *w = ws.ws_col;
+        *h = ws.ws_row;
+    } else {
+        *w = 80;
+        *h = 24;
+    }
+}
+
 static int app__headless(struct app *app, const struct config *cfg)
 {
     char err[256];
@@ -333,6 +359,7 @@ int app_run(const struct config *cfg_in)
             .theme = cfg->theme,
             .interval_ns = cfg->interval_ns,
         };
+        app__record_size(cfg, &uo.fixed_w, &uo.fixed_h);
         r = ui_new(&uo, &app->ui);
         if (r < 0) {
             fprintf(stderr, "schedwatch: %s\n", app->ui ? ui_last_error(app->ui) : strerror(-r));
@@ -370,6 +397,19 @@ int app_run(const struct config *cfg_in)
         goto out_close_loop;
     }
     app__maybe_crash_for_test();
+    if (cfg->record_path != NULL) {
+        char err[256];
+        int rw, rh;
+        app__record_size(cfg, &rw, &rh);
+        r = record_open(cfg->record_path, rw, rh, "schedwatch", &app->rec, err, sizeof(err));
+        if (r < 0) {
+            ui_term_stop(app->ui);
+            fprintf(stderr, "schedwatch: %s\n", err);
+            status = 2;
+            goto out_close_loop;
+        }
+        ui_set_frame_hook(app->ui, app__on_canvas, app);
+    }
 
     app__signal_start(app, &app->sig_int, SIGINT);
     app__signal_start(app, &app->sig_term, SIGTERM);
@@ -400,6 +440,14 @@ int app_run(const struct config *cfg_in)
     status = app->status;
 
     ui_term_stop(app->ui);
+    if (app->rec != NULL) {
+        char err[256];
+        if (record_close(app->rec, err, sizeof(err)) < 0) {
+            fprintf(stderr, "schedwatch: %s\n", err);
+            status = status ? status : 1;
+        }
+        app->rec = NULL;
+    }
 out_close_loop:
     /* The hosts go first: nothing of ours outlives the monitor. */
     run_stop(app->run);

@@ -27,6 +27,8 @@ struct ui {
     struct curses_term *term;       /* NULL when the terminal is not ours */
     bool dirty;                     /* something changed since the last frame */
     bool color;
+    ui_frame_fn *hook;              /* sees every composed frame (recording) */
+    void *hook_arg;
     char theme_name[64];
     char err[512];
 };
@@ -80,6 +82,16 @@ const char *ui_last_error(const struct ui *ui)
     return ui->err;
 }
 
+/* The layout's size: --size when given, else the terminal's. */
+static void ui__size(struct ui *ui, int *w, int *h)
+{
+    curses_size(ui->term, w, h);
+    if (ui->opts.fixed_w > 0 && ui->opts.fixed_h > 0) {
+        *w = ui->opts.fixed_w;
+        *h = ui->opts.fixed_h;
+    }
+}
+
 int ui_term_start(struct ui *ui)
 {
     int w, h, rc;
@@ -95,7 +107,7 @@ int ui_term_start(struct ui *ui)
         ui->view.color = false;
         theme_strip_color(&ui->theme);
     }
-    curses_size(ui->term, &w, &h);
+    ui__size(ui, &w, &h);
     ui->canvas = canvas_new(w, h);
     ui->dirty = true;
     return 0;
@@ -133,8 +145,11 @@ void ui_resize(struct ui *ui)
     if (ui->term == NULL)
         return;
     curses_resize(ui->term);
-    curses_size(ui->term, &w, &h);
-    canvas_resize(ui->canvas, w, h);
+    ui__size(ui, &w, &h);
+    if (w != ui->canvas->w || h != ui->canvas->h)
+        canvas_resize(ui->canvas, w, h);
+    else
+        canvas_invalidate(ui->canvas);  /* the terminal was redrawn: send every cell */
     curses_invalidate(ui->term);
     ui->dirty = true;
 }
@@ -229,9 +244,17 @@ bool ui_frame(struct ui *ui)
     if (ui->term == NULL || !ui->dirty)
         return false;
     ui__compose(ui, ui->canvas);
+    if (ui->hook != NULL)
+        ui->hook(ui->hook_arg, ui->canvas);
     curses_flush(ui->term, ui->canvas);
     ui->dirty = false;
     return true;
+}
+
+void ui_set_frame_hook(struct ui *ui, ui_frame_fn *fn, void *arg)
+{
+    ui->hook = fn;
+    ui->hook_arg = arg;
 }
 
 int ui_render_text(struct ui *ui, int w, int h, char **out_utf8)

@@ -62,6 +62,9 @@ struct ui_opts {
     bool no_color;
     const char *theme;              /* name or path; NULL = default */
     uint64_t interval_ns;           /* shown in the title bar (0: not shown) */
+    int fixed_w, fixed_h;           /* lay out at this size whatever the terminal's
+                                       (--size; 0: follow the terminal); the terminal
+                                       shows the top-left part that fits */
 };
 
 /* Creates the ui; touches no terminal. Returns 0, or -ENOENT / -EINVAL for a
@@ -98,6 +101,12 @@ void ui_set_status(struct ui *ui, const char *msg);     /* NULL or "" clears it 
 /* Composes and flushes the screen if anything changed; returns whether it
  * drew. Without a started terminal it does nothing. */
 bool ui_frame(struct ui *ui);
+
+/* Called by ui_frame() with each composed canvas, before it goes to the
+ * terminal (the recorder's way in). fn NULL removes the hook. */
+struct canvas;
+typedef void ui_frame_fn(void *arg, const struct canvas *c);
+void ui_set_frame_hook(struct ui *ui, ui_frame_fn *fn, void *arg);
 
 /* Draws the screen into a w x h canvas without a terminal; *out_utf8 gets the
  * rows joined by '\n' (trailing blanks trimmed), to be freed by the caller. */
