@@ -31,6 +31,7 @@
 
 #include "app.h"
 #include "record/record.h"
+#include "report/replay.h"
 #include "report/report.h"
 #include "run/run.h"
 #include "sample/sampler.h"
@@ -50,6 +51,9 @@ struct app {
     struct run      *run;           /* NULL when no model runs */
     struct report   *report;        /* headless output, or NULL */
     struct record   *rec;           /* --record, or NULL */
+    struct replay   *replay;        /* --replay, or NULL */
+    int              rp_pos;        /* the replayed sample on screen */
+    uv_timer_t       replay_timer;
     char             status_line[256];
     bool             paused;
     bool             stopping;
@@ -88,7 +92,7 @@ static void app__take_sample(struct app *app)
     if (app->run != NULL)
         run_update(app->run, s);
     if (app->report != NULL)
-        report_sample(app->report, s, app->run);
+        report_sample(app->report, s, sampler_caps(app->sampler), app->run);
     if (app->ui != NULL) {
         ui_set_sample(app->ui, s, sampler_caps(app->sampler));
         app__status(app);
@@ -114,6 +118,8 @@ static void app__on_frame(uv_prepare_t *p)
 
 static void app__set_paused(struct app *app, bool paused)
 {
+    if (app->replay != NULL)
+        return;
     app->paused = paused;
     if (app->ui != NULL)
         ui_set_paused(app->ui, paused);
@@ -122,6 +128,74 @@ static void app__set_paused(struct app *app, bool paused)
     } else {
         uint64_t ms = app->cfg->interval_ns / 1000000;
         uv_timer_start(&app->sample_timer, app__on_sample, ms, ms);
+    }
+}
+
+/* ---- replay ------------------------------------------------------------------------ */
+
+static void app__on_replay(uv_timer_t *t);
+
+/* Shows sample i of the file and says where we are in it. */
+static void app__replay_show(struct app *app, int i)
+{
+    const struct replay *rp = app->replay;
+    int n = replay_count(rp);
+    char msg[200];
+    app->rp_pos = i;
+    ui_set_sample(app->ui, replay_sample(rp, i), i == 0 ? replay_caps(rp) : NULL);
+    snprintf(msg, sizeof(msg), "replay %.1f s of %.1f s, sample %d of %d%s", replay_time(rp, i),
+             replay_time(rp, n - 1), i + 1, n,
+             i == n - 1 ? " (end)" : app->paused ? ": \u2190 \u2192 step" : "");
+    ui_set_status(app->ui, msg);
+}
+
+/* Plays on from rp_pos: the next sample comes after the recorded gap. */
+static void app__replay_schedule(struct app *app)
+{
+    const struct replay *rp = app->replay;
+    int i = app->rp_pos;
+    if (app->paused || i + 1 >= replay_count(rp))
+        return;
+    double gap = replay_time(rp, i + 1) - replay_time(rp, i);
+    uv_timer_start(&app->replay_timer, app__on_replay, (uint64_t)(gap * 1000 + 0.5), 0);
+}
+
+static void app__on_replay(uv_timer_t *t)
+{
+    struct app *app = t->data;
+    app__replay_show(app, app->rp_pos + 1);
+    app__replay_schedule(app);
+}
+
+static void app__replay_pause(struct app *app, bool paused)
+{
+    app->paused = paused;
+    ui_set_paused(app->ui, paused);
+    uv_timer_stop(&app->replay_timer);
+    app__replay_show(app, app->rp_pos);
+    app__replay_schedule(app);
+}
+
+/* Keys replay takes before the ui: arrows step (and freeze), space freezes. */
+static bool app__replay_key(struct app *app, int key)
+{
+    int n = replay_count(app->replay);
+    switch (key) {
+    case ' ':
+        app__replay_pause(app, !app->paused);
+        return true;
+    case UI_KEY_LEFT:
+    case UI_KEY_RIGHT:
+        app->rp_pos = CLAMP(app->rp_pos + (key == UI_KEY_LEFT ? -1 : 1), 0, n - 1);
+        app__replay_pause(app, true);
+        return true;
+    case UI_KEY_HOME:
+    case UI_KEY_END:
+        app->rp_pos = key == UI_KEY_HOME ? 0 : n - 1;
+        app__replay_pause(app, true);
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -139,6 +213,8 @@ static void app__on_input(uv_poll_t *h, int status, int events)
             ui_resize(app->ui);
             continue;
         }
+        if (app->replay != NULL && app__replay_key(app, key))
+            continue;
         switch (ui_handle_key(app->ui, key)) {
         case UI_ACT_QUIT:
             app__stop(app, 0);
@@ -335,9 +411,20 @@ int app_run(const struct config *cfg_in)
     memset(app, 0, sizeof(*app));
     app->cfg = cfg;
 
+    /* A bad file is reported with or without a terminal. */
+    if (cfg->replay_path != NULL) {
+        char err[512];
+        int rr = replay_load(cfg->replay_path, &app->replay, err, sizeof(err));
+        if (rr < 0) {
+            fprintf(stderr, "schedwatch: %s\n", err);
+            return rr == -EINVAL ? 2 : 1;
+        }
+    }
+
     if (!cfg->headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "schedwatch: the live screen needs a terminal on standard input and "
                 "output; without one, use --headless (e.g. --headless -d 10s --json run.json)\n");
+        replay_free(app->replay);
         return 2;
     }
 
@@ -388,7 +475,10 @@ int app_run(const struct config *cfg_in)
 
     /* Take the first sample before the screen starts, so the first frame has the
      * machine's shape (its cores) and a bad --proc-root fails before curses. */
-    app__take_sample(app);
+    if (app->replay == NULL)
+        app__take_sample(app);
+    else
+        app__replay_show(app, 0);
 
     r = ui_term_start(app->ui);
     if (r < 0) {
@@ -419,7 +509,13 @@ int app_run(const struct config *cfg_in)
 
     uv_timer_init(&app->loop, &app->sample_timer);
     app->sample_timer.data = app;
-    app__set_paused(app, false);
+    if (app->replay != NULL) {
+        uv_timer_init(&app->loop, &app->replay_timer);
+        app->replay_timer.data = app;
+        app__replay_schedule(app);
+    } else {
+        app__set_paused(app, false);
+    }
 
     if (cfg->duration_ns > 0) {
         uv_timer_init(&app->loop, &app->duration_timer);
@@ -464,6 +560,7 @@ out_free_ui:
         ui_free(app->ui);
 out_free_sampler:
     sampler_free(app->sampler);
+    replay_free(app->replay);
     if (app->signo != 0) {
         /* Die of the signal that ended us, so the parent sees the truth. */
         signal(app->signo, SIG_DFL);

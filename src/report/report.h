@@ -14,13 +14,19 @@
 #include "run/run.h"
 #include "sample/sample.h"
 
+/* 1: machine busy per core, models' figures. 2 adds the machine's per-core split,
+ * load, memory and the watched trees' totals (what --replay draws). */
+#define REPORT_FORMAT 2
+
 struct report;
 
 /* Opens the files (either path may be NULL). 0 or -errno with a message. */
 int  report_open(const char *json_path, const char *csv_path, const struct run *r,
                  uint64_t interval_ns, struct report **out, char *err, size_t errlen);
-/* Appends one sample: the machine and every model's figures. */
-void report_sample(struct report *rep, const struct sample *s, const struct run *r);
+/* Appends one sample: the machine, the watched trees and every model's figures;
+ * caps (may be NULL) go with the first sample. */
+void report_sample(struct report *rep, const struct sample *s, const struct sample_caps *caps,
+                   const struct run *r);
 /* Writes the summary, closes the files. 0 or -errno (a write failed: disk full...). */
 int  report_close(struct report *rep, const struct run *r, char *err, size_t errlen);
 
