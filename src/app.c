@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "app.h"
+#include "lesson/player.h"
 #include "record/record.h"
 #include "report/replay.h"
 #include "report/report.h"
@@ -52,6 +53,8 @@ struct app {
     struct report   *report;        /* headless output, or NULL */
     struct record   *rec;           /* --record, or NULL */
     struct replay   *replay;        /* --replay, or NULL */
+    struct player   *player;        /* --lesson, or NULL */
+    bool             lesson_over;
     int              rp_pos;        /* the replayed sample on screen */
     uv_timer_t       replay_timer;
     char             status_line[256];
@@ -76,6 +79,27 @@ static void app__status(struct app *app)
     }
 }
 
+
+/* After each sample: the lesson moves on (and may replace the run). */
+static void app__lesson_tick(struct app *app, const struct sample *s)
+{
+    if (player_tick(app->player, util_now_ns(), &app->run, app->sampler, s)) {
+        if (app->run == NULL) {
+            fprintf(stderr, "schedwatch: lesson: %s\n", player_error(app->player));
+            app__stop(app, 1);
+        }
+        return;
+    }
+    app->lesson_over = true;
+    if (app->ui == NULL) {
+        int held, failed, skipped;
+        player_counts(app->player, &held, &failed, &skipped);
+        app__stop(app, failed > 0 ? 1 : 0);
+    } else {
+        ui_set_status(app->ui, "lesson over: the models run on; q quits");
+    }
+}
+
 static void app__take_sample(struct app *app)
 {
     const struct sample *s;
@@ -91,6 +115,8 @@ static void app__take_sample(struct app *app)
     }
     if (app->run != NULL)
         run_update(app->run, s);
+    if (app->player != NULL && !app->lesson_over)
+        app__lesson_tick(app, s);
     if (app->report != NULL)
         report_sample(app->report, s, sampler_caps(app->sampler), app->run);
     if (app->ui != NULL) {
@@ -330,13 +356,24 @@ static void app__signal_start(struct app *app, uv_signal_t *h, int signo)
 
 static int app__start_run(struct app *app, struct config *cfg)
 {
-    if (cfg->run.nmodels == 0)
-        return 0;
     if (!cfg->mode_given) {
         cpu_set_t set;
         int n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
         cfg->run.mode = run_mode_default(n);
     }
+    if (app->player != NULL) {
+        /* The lesson's first step starts the run. */
+        player_tick(app->player, util_now_ns(), &app->run, app->sampler, NULL);
+        if (app->run == NULL) {
+            fprintf(stderr, "schedwatch: lesson: %s\n", player_error(app->player));
+            return 1;
+        }
+        if (app->ui == NULL)
+            player_set_log(app->player, stdout);
+        return 0;
+    }
+    if (cfg->run.nmodels == 0)
+        return 0;
     char err[256];
     int r = run_start(&cfg->run, app->sampler, &app->run, err, sizeof(err));
     if (r < 0) {
@@ -400,6 +437,16 @@ static int app__headless(struct app *app, const struct config *cfg)
     }
     if (app->run != NULL)
         report_table(stdout, app->run);
+    if (app->player != NULL) {
+        int held, failed, skipped;
+        if (!app->lesson_over)
+            player_tick(app->player, UINT64_MAX / 2, &app->run, app->sampler, NULL);
+        player_counts(app->player, &held, &failed, &skipped);
+        printf("lesson %s: %d held, %d failed, %d skipped\n",
+               player_lesson(app->player)->name, held, failed, skipped);
+        if (failed > 0 && status == 0)
+            status = 1;
+    }
     fflush(stdout);
     return status;
 }
@@ -410,6 +457,23 @@ int app_run(const struct config *cfg_in)
     struct config cfg_storage = *cfg_in, *cfg = &cfg_storage;
     memset(app, 0, sizeof(*app));
     app->cfg = cfg;
+
+    if (cfg->lesson != NULL) {
+        char err[512], *path;
+        struct lesson *l;
+        if (lesson_find(cfg->lesson, &path) < 0) {
+            fprintf(stderr, "schedwatch: --lesson %s: no such lesson; see --list-lessons\n",
+                    cfg->lesson);
+            return 2;
+        }
+        int lr = lesson_load(path, &l, err, sizeof(err));
+        free(path);
+        if (lr < 0) {
+            fprintf(stderr, "schedwatch: %s\n", err);
+            return 2;
+        }
+        app->player = player_new(l, &cfg->run, cfg->lesson_pace);
+    }
 
     /* A bad file is reported with or without a terminal. */
     if (cfg->replay_path != NULL) {
@@ -425,6 +489,7 @@ int app_run(const struct config *cfg_in)
         fprintf(stderr, "schedwatch: the live screen needs a terminal on standard input and "
                 "output; without one, use --headless (e.g. --headless -d 10s --json run.json)\n");
         replay_free(app->replay);
+        player_free(app->player);
         return 2;
     }
 
@@ -561,6 +626,7 @@ out_free_ui:
 out_free_sampler:
     sampler_free(app->sampler);
     replay_free(app->replay);
+    player_free(app->player);
     if (app->signo != 0) {
         /* Die of the signal that ended us, so the parent sees the truth. */
         signal(app->signo, SIG_DFL);

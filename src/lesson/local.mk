@@ -1,7 +1,8 @@
 # src/lesson — the lesson language: parser, expressions, shipped lessons, tests,
 # fuzz target (appended to Makefile.am).
 libsw_a_SOURCES += src/lesson/lesson.c src/lesson/lesson.h src/lesson/lesson_int.h \
-	src/lesson/lesson_lex.c src/lesson/lesson_expr.c src/lesson/lesson_metric.c
+	src/lesson/lesson_lex.c src/lesson/lesson_expr.c src/lesson/lesson_metric.c \
+	src/lesson/player.c src/lesson/player.h
 
 lessonsdir = $(pkgdatadir)/lessons
 dist_lessons_DATA = \
