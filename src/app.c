@@ -83,6 +83,8 @@ static void app__status(struct app *app)
 /* After each sample: the lesson moves on (and may replace the run). */
 static void app__lesson_tick(struct app *app, const struct sample *s)
 {
+    if (app->ui != NULL)
+        ui_touch(app->ui);
     if (player_tick(app->player, util_now_ns(), &app->run, app->sampler, s)) {
         if (app->run == NULL) {
             fprintf(stderr, "schedwatch: lesson: %s\n", player_error(app->player));
@@ -513,6 +515,8 @@ int app_run(const struct config *cfg_in)
         };
         app__record_size(cfg, &uo.fixed_w, &uo.fixed_h);
         r = ui_new(&uo, &app->ui);
+        if (app->ui != NULL && app->player != NULL)
+            ui_set_lesson(app->ui, app->player);
         if (r < 0) {
             fprintf(stderr, "schedwatch: %s\n", app->ui ? ui_last_error(app->ui) : strerror(-r));
             status = 2;

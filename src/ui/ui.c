@@ -12,6 +12,7 @@
 
 #include "ui/canvas.h"
 #include "ui/curses.h"
+#include "ui/lesson_view.h"
 #include "ui/theme.h"
 #include "ui/ui.h"
 #include "ui/view.h"
@@ -27,6 +28,7 @@ struct ui {
     struct curses_term *term;       /* NULL when the terminal is not ours */
     bool dirty;                     /* something changed since the last frame */
     bool color;
+    char *overlay, *overlay_title;  /* ui_set_overlay, or NULL */
     ui_frame_fn *hook;              /* sees every composed frame (recording) */
     void *hook_arg;
     char theme_name[64];
@@ -74,6 +76,8 @@ void ui_free(struct ui *ui)
         return;
     ui_term_stop(ui);
     view_free(&ui->view);
+    free(ui->overlay);
+    free(ui->overlay_title);
     free(ui);
 }
 
@@ -237,6 +241,33 @@ static void ui__compose(struct ui *ui, struct canvas *c)
     struct widgets_ctx x = { .c = c, .th = &ui->theme, .g = &ui->glyphs };
 
     view_draw(&ui->view, &x);
+    if (ui->overlay != NULL)
+        lesson_view_overlay(&x, ui->overlay_title, ui->overlay);
+}
+
+void ui_set_lesson(struct ui *ui, const struct player *p)
+{
+    ui->view.lesson = p;
+    ui->dirty = true;
+}
+
+void ui_set_overlay(struct ui *ui, const char *title, const char *text)
+{
+    free(ui->overlay);
+    free(ui->overlay_title);
+    ui->overlay = text ? xstrdup(text) : NULL;
+    ui->overlay_title = text ? xstrdup(title ? title : "") : NULL;
+    ui->dirty = true;
+}
+
+bool ui_overlay_shown(const struct ui *ui)
+{
+    return ui->overlay != NULL;
+}
+
+void ui_touch(struct ui *ui)
+{
+    ui->dirty = true;
 }
 
 bool ui_frame(struct ui *ui)

@@ -102,6 +102,17 @@ void ui_set_status(struct ui *ui, const char *msg);     /* NULL or "" clears it 
  * drew. Without a started terminal it does nothing. */
 bool ui_frame(struct ui *ui);
 
+/* --lesson: the player whose step, caption and marks the screen shows
+ * (NULL: none). Call ui_touch() after each tick so the marks redraw. */
+struct player;
+void ui_set_lesson(struct ui *ui, const struct player *p);
+/* An overlay in the middle of the screen (the comparison table); text NULL
+ * closes it. The ui keeps a copy. */
+void ui_set_overlay(struct ui *ui, const char *title, const char *text);
+bool ui_overlay_shown(const struct ui *ui);
+/* Marks the screen changed (state the ui reads by pointer moved on). */
+void ui_touch(struct ui *ui);
+
 /* Called by ui_frame() with each composed canvas, before it goes to the
  * terminal (the recorder's way in). fn NULL removes the hook. */
 struct canvas;
