@@ -80,6 +80,8 @@ static void app__status(struct app *app)
 }
 
 
+static void app__compare(struct app *app, bool show);
+
 /* After each sample: the lesson moves on (and may replace the run). */
 static void app__lesson_tick(struct app *app, const struct sample *s)
 {
@@ -124,6 +126,8 @@ static void app__take_sample(struct app *app)
     if (app->ui != NULL) {
         ui_set_sample(app->ui, s, sampler_caps(app->sampler));
         app__status(app);
+        if (ui_overlay_shown(app->ui))
+            app__compare(app, true);
     }
 }
 
@@ -175,6 +179,8 @@ static void app__replay_show(struct app *app, int i)
              replay_time(rp, n - 1), i + 1, n,
              i == n - 1 ? " (end)" : app->paused ? ": \u2190 \u2192 step" : "");
     ui_set_status(app->ui, msg);
+    if (ui_overlay_shown(app->ui))
+        app__compare(app, true);
 }
 
 /* Plays on from rp_pos: the next sample comes after the recorded gap. */
@@ -227,6 +233,30 @@ static bool app__replay_key(struct app *app, int key)
     }
 }
 
+/* The c key: the comparison table over the screen, live (refreshed each sample). */
+static void app__compare(struct app *app, bool show)
+{
+    char *text = NULL;
+    if (!show) {
+        ui_set_overlay(app->ui, NULL, NULL);
+        return;
+    }
+    if (app->replay != NULL) {
+        struct report_cmp m[RUN_MAX_MODELS];
+        int n = replay_nmodels(app->replay, app->rp_pos);
+        memset(m, 0, sizeof(m));
+        for (int i = 0; i < n; i++)
+            m[i].f = replay_figs(app->replay, app->rp_pos, i);
+        if (n > 0)
+            text = report_compare(m, n);
+    } else if (app->run != NULL) {
+        text = report_compare_run(app->run);
+    }
+    ui_set_overlay(app->ui, "models compared on this machine (c or Esc closes)",
+                   text ? text : "no model runs: nothing to compare (see --models)");
+    free(text);
+}
+
 static void app__on_input(uv_poll_t *h, int status, int events)
 {
     struct app *app = h->data;
@@ -243,6 +273,10 @@ static void app__on_input(uv_poll_t *h, int status, int events)
         }
         if (app->replay != NULL && app__replay_key(app, key))
             continue;
+        if (key == 'c' || (key == UI_KEY_ESC && ui_overlay_shown(app->ui))) {
+            app__compare(app, key == 'c' && !ui_overlay_shown(app->ui));
+            continue;
+        }
         switch (ui_handle_key(app->ui, key)) {
         case UI_ACT_QUIT:
             app__stop(app, 0);
@@ -437,8 +471,12 @@ static int app__headless(struct app *app, const struct config *cfg)
         fprintf(stderr, "schedwatch: %s\n", err);
         status = 1;
     }
-    if (app->run != NULL)
+    if (app->run != NULL) {
+        char *cmp = report_compare_run(app->run);
         report_table(stdout, app->run);
+        printf("\n%s\n", cmp);
+        free(cmp);
+    }
     if (app->player != NULL) {
         int held, failed, skipped;
         if (!app->lesson_over)

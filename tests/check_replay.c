@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe/probe.h"
 #include "report/replay.h"
 #include "report/report.h"
 #include "sample/sampler.h"
@@ -194,6 +195,58 @@ START_TEST(test_binary_error)
 }
 END_TEST
 
+/* The comparison table: one column per model, measured and qualitative rows. */
+START_TEST(test_compare_table)
+{
+    struct run_figs f[2];
+    struct report_cmp m[2];
+    memset(f, 0, sizeof(f));
+    memset(m, 0, sizeof(m));
+    f[0].kind = PROBE_MODEL_THREADS;
+    f[0].name = "threads";
+    f[0].state = RUN_M_RUNNING;
+    f[0].t_ns = 1;
+    f[0].ntasks = 2;
+    f[0].workload = WORK_PINGPONG;
+    f[0].lat_ok = true;
+    f[0].lat_p50_ms = 0.010;            /* round trip 10 us: a switch is 5 us */
+    f[0].lat_p99_ms = 0.020;
+    f[0].mem_per_task_ok = true;
+    f[0].mem_per_task = 10240;
+    f[0].gil = true;
+    f[1].kind = PROBE_MODEL_LOOP;
+    f[1].name = "loop";
+    f[1].state = RUN_M_WAITING;         /* never had a turn: nothing measured */
+    f[1].ntasks = 2;
+    m[0].f = &f[0];
+    m[0].avg_ok = true;
+    m[0].cores = 0.98;
+    m[0].units_per_s = 123456;
+    m[1].f = &f[1];
+    char *t = report_compare(m, 2);
+    const char *want[] = {
+        "                  threads (2)                      loop (2)",
+        "memory per task   10 KiB                           n/a (not measured yet)",
+        "creation cost     n/a: run -w spawn                n/a (not measured yet)",
+        "switch cost       5.00 us                          n/a (not measured yet)",
+        "cores used        0.98                             n/a (not measured yet)",
+        "throughput        123456 units/s                   n/a (not measured yet)",
+        "latency p50/p99   0.0 / 0.0 ms                     n/a (not measured yet)",
+        "isolation         shared memory: a crash ends all  one thread: a stall stops all",
+        "parallelism       one core at a time (GIL)         one core",
+        "best for          CPU work on shared data          many tasks waiting on I/O",
+        NULL,
+    };
+    char *save = NULL, *line = strtok_r(t, "\n", &save);
+    for (size_t i = 0; want[i] != NULL; i++, line = strtok_r(NULL, "\n", &save)) {
+        ck_assert_ptr_nonnull(line);
+        ck_assert_str_eq(line, want[i]);
+    }
+    ck_assert_ptr_null(line);
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -204,6 +257,7 @@ int main(void)
     tcase_add_test(tc, test_format1);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_test(tc, test_binary_error);
+    tcase_add_test(tc, test_compare_table);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -38,3 +38,11 @@ tests_fuzz_fuzz_lesson_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefin
 tests_fuzz_fuzz_lesson_LDADD = -lm
 endif
 EXTRA_DIST += tests/fuzz/fuzz_lesson.c tests/fuzz/lesson.dict
+
+# Every shipped lesson, headless, on this machine (about 5 minutes).
+TESTS += tests/check_lessons_headless.sh
+EXTRA_DIST += tests/check_lessons_headless.sh
+# A shell test: run by the shell, never under valgrind (the binary it plays is
+# not a test program).
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)

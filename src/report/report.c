@@ -10,6 +10,11 @@
 #include "report/report.h"
 #include "util.h"
 
+static void report__isolation(const struct run_figs *f, char *b, size_t n);
+static void report__parallelism(const struct run_figs *f, char *b, size_t n);
+static void report__best_for(const struct run_figs *f, char *b, size_t n);
+enum { REPORT__ROWS = 10, REPORT__CELL = 40 };
+
 struct report {
     FILE       *jf, *cf;
     struct json j;
@@ -362,6 +367,16 @@ int report_close(struct report *rep, const struct run *r, char *err, size_t errl
                 bool lok = run_summary_latency(r, i, &p50, &p99);
                 json_kv_num(j, "lat_p50_ms", report__nan_unless(lok, p50));
                 json_kv_num(j, "lat_p99_ms", report__nan_unless(lok, p99));
+                json_kv_num(j, "create_ns", report__nan_unless(f->create_ok, f->create_ns));
+                json_kv_num(j, "switch_ns", report__nan_unless(
+                    f->workload == WORK_PINGPONG && f->lat_ok, f->lat_p50_ms * 1e6 / 2));
+                char isol[REPORT__CELL], par[REPORT__CELL], best[REPORT__CELL];
+                report__isolation(f, isol, sizeof(isol));
+                report__parallelism(f, par, sizeof(par));
+                report__best_for(f, best, sizeof(best));
+                json_kv_str(j, "isolation", isol);
+                json_kv_str(j, "parallelism", par);
+                json_kv_str(j, "best_for", best);
                 json_object_end(j);
             }
             json_array_end(j);
@@ -410,4 +425,124 @@ void report_table(FILE *f, const struct run *r)
     if (!run_fair(r))
         fprintf(f, "note: the models shared cores; their throughput is not comparable "
                    "(use --mode turns or split)\n");
+}
+
+/* ---- the comparison table ----------------------------------------------------------- */
+
+static void report__isolation(const struct run_figs *f, char *b, size_t n)
+{
+    switch (f->kind) {
+    case PROBE_MODEL_PROCS: snprintf(b, n, "own memory: a crash stays put"); break;
+    case PROBE_MODEL_THREADS: snprintf(b, n, "shared memory: a crash ends all"); break;
+    case PROBE_MODEL_LOOP: snprintf(b, n, "one thread: a stall stops all"); break;
+    default: snprintf(b, n, "shared memory: a panic ends all"); break;
+    }
+}
+
+static void report__parallelism(const struct run_figs *f, char *b, size_t n)
+{
+    switch (f->kind) {
+    case PROBE_MODEL_PROCS: snprintf(b, n, "every core"); break;
+    case PROBE_MODEL_THREADS:
+        snprintf(b, n, f->gil ? "one core at a time (GIL)" : "every core");
+        break;
+    case PROBE_MODEL_LOOP:
+        snprintf(b, n, f->offload ? "one core + its thread pool" : "one core");
+        break;
+    default: snprintf(b, n, "GOMAXPROCS cores"); break;
+    }
+}
+
+static void report__best_for(const struct run_figs *f, char *b, size_t n)
+{
+    switch (f->kind) {
+    case PROBE_MODEL_PROCS: snprintf(b, n, "CPU work that must be isolated"); break;
+    case PROBE_MODEL_THREADS: snprintf(b, n, "CPU work on shared data"); break;
+    case PROBE_MODEL_LOOP: snprintf(b, n, "many tasks waiting on I/O"); break;
+    default: snprintf(b, n, "many tasks, every core"); break;
+    }
+}
+
+static void report__cells(const struct report_cmp *m, char cell[REPORT__ROWS][REPORT__CELL])
+{
+    const struct run_figs *f = m->f;
+    char b[32];
+    const char *na_state = f->state == RUN_M_STARTING ? "starting"
+                         : f->state == RUN_M_FAILED ? "failed"
+                         : f->t_ns == 0 && !m->avg_ok ? "not measured yet" : NULL;
+    snprintf(cell[0], REPORT__CELL, "%s (%u)", f->name, f->ntasks);
+    if (na_state != NULL) {
+        for (int r = 1; r < 7; r++)
+            snprintf(cell[r], REPORT__CELL, "n/a (%s)", na_state);
+    } else {
+        snprintf(cell[1], REPORT__CELL, "%s",
+                 f->mem_per_task_ok ? util_fmt_bytes(b, sizeof(b), f->mem_per_task) : "n/a");
+        if (f->create_ok)
+            snprintf(cell[2], REPORT__CELL, "%.1f us", f->create_ns / 1e3);
+        else
+            snprintf(cell[2], REPORT__CELL, "n/a: run -w spawn");
+        if (f->workload == WORK_PINGPONG && f->lat_ok)
+            snprintf(cell[3], REPORT__CELL, "%.2f us", f->lat_p50_ms * 1e3 / 2);
+        else
+            snprintf(cell[3], REPORT__CELL, "n/a: run -w pingpong");
+        snprintf(cell[4], REPORT__CELL, "%.2f", m->avg_ok ? m->cores : f->cores);
+        snprintf(cell[5], REPORT__CELL, "%.0f units/s", m->avg_ok ? m->units_per_s
+                                                                 : f->units_per_s);
+        if (m->lat_ok)
+            snprintf(cell[6], REPORT__CELL, "%.1f / %.1f ms", m->p50_ms, m->p99_ms);
+        else if (f->lat_ok)
+            snprintf(cell[6], REPORT__CELL, "%.1f / %.1f ms", f->lat_p50_ms, f->lat_p99_ms);
+        else if (f->workload == WORK_IO || f->workload == WORK_MIXED ||
+                 f->workload == WORK_FANOUT)
+            snprintf(cell[6], REPORT__CELL, "n/a");
+        else
+            snprintf(cell[6], REPORT__CELL, "n/a: run -w io");
+    }
+    report__isolation(f, cell[7], REPORT__CELL);
+    report__parallelism(f, cell[8], REPORT__CELL);
+    report__best_for(f, cell[9], REPORT__CELL);
+}
+
+char *report_compare(const struct report_cmp *m, int n)
+{
+    static const char *const label[REPORT__ROWS] = {
+        "", "memory per task", "creation cost", "switch cost", "cores used", "throughput",
+        "latency p50/p99", "isolation", "parallelism", "best for",
+    };
+    char (*cell)[REPORT__ROWS][REPORT__CELL] = xcalloc((size_t)MAX(n, 1), sizeof(*cell));
+    int w[RUN_MAX_MODELS] = { 0 };
+    n = MIN(n, RUN_MAX_MODELS);
+    for (int i = 0; i < n; i++) {
+        report__cells(&m[i], cell[i]);
+        for (int r = 0; r < REPORT__ROWS; r++)
+            w[i] = MAX(w[i], (int)strlen(cell[i][r]));
+    }
+    size_t cap = (size_t)REPORT__ROWS * (18 + (size_t)n * (REPORT__CELL + 2) + 2) + 1, at = 0;
+    char *out = xmalloc(cap);
+    for (int r = 0; r < REPORT__ROWS; r++) {
+        at += (size_t)snprintf(out + at, cap - at, "%-16s", label[r]);
+        for (int i = 0; i < n; i++)
+            at += (size_t)snprintf(out + at, cap - at, "  %-*s", i == n - 1 ? 0 : w[i],
+                                   cell[i][r]);
+        while (at > 0 && out[at - 1] == ' ')
+            at--;
+        at += (size_t)snprintf(out + at, cap - at, r + 1 < REPORT__ROWS ? "\n" : "");
+    }
+    out[at] = '\0';
+    free(cell);
+    return out;
+}
+
+char *report_compare_run(const struct run *r)
+{
+    struct report_cmp m[RUN_MAX_MODELS];
+    int n = MIN(run_count(r), RUN_MAX_MODELS);
+    for (int i = 0; i < n; i++) {
+        double secs;
+        memset(&m[i], 0, sizeof(m[i]));
+        m[i].f = run_figs(r, i);
+        m[i].avg_ok = run_summary(r, i, &secs, &m[i].cores, &m[i].units_per_s);
+        m[i].lat_ok = run_summary_latency(r, i, &m[i].p50_ms, &m[i].p99_ms);
+    }
+    return report_compare(m, n);
 }

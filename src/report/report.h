@@ -33,4 +33,23 @@ int  report_close(struct report *rep, const struct run *r, char *err, size_t err
 /* The summary table, for people. */
 void report_table(FILE *f, const struct run *r);
 
+/*
+ * The comparison table (the c key, and the end of a headless run): the
+ * models side by side, measured rows (memory per task, creation cost, switch
+ * cost, cores used, throughput, latency) and the qualitative rows (isolation,
+ * parallelism, best for). A measured row a workload does not measure says
+ * which workload does ("run -w spawn"). One model per column; lines joined
+ * by '\n', the first the header. The caller frees the text.
+ */
+struct report_cmp {
+    const struct run_figs *f;           /* live (or replayed) figures */
+    bool   avg_ok;                      /* averages over the run, when there are */
+    double cores, units_per_s;
+    bool   lat_ok;
+    double p50_ms, p99_ms;
+};
+char *report_compare(const struct report_cmp *m, int n);
+/* The same from a run: averages where run_summary has them. */
+char *report_compare_run(const struct run *r);
+
 #endif
