@@ -111,7 +111,8 @@ START_TEST(test_format1)
     write_file(path,
                "{\"schedwatch\": \"0.1\", \"format\": 1, \"machine\": {\"cores_online\": 2},\n"
                " \"samples\": [\n"
-               "  {\"seq\": 1, \"t_s\": 0, \"machine\": {\"busy\": [0.5, null], \"ctxt_per_s\": 10},"
+               "  {\"seq\": 1, \"t_s\": 0,"
+               "   \"machine\": {\"busy\": [0.5, null], \"ctxt_per_s\": 10},"
                "   \"models\": [{\"name\": \"loop\", \"state\": \"running\", \"tasks\": 4,"
                "     \"cores\": 0.98, \"mem_per_task\": 2048, \"pss\": null,"
                "     \"runtime_switches_per_s\": 5, \"runtime_switches\": \"callbacks\"}]},\n"
@@ -148,11 +149,13 @@ static const struct {
     { "{\"format\": 2, \"samples\": [\n  {\"t_s\": \"0\", \"machine\": {}}]}\n",
       ":2:11: \"t_s\" should be a number" },
     { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 1, \"machine\": {\"busy\": []}},\n"
-      "  {\"t_s\": 0.5, \"machine\": {\"busy\": []}}]}\n", ":3:11: time goes back: 0.5 s after 1 s" },
+      "  {\"t_s\": 0.5, \"machine\": {\"busy\": []}}]}\n",
+      ":3:11: time goes back: 0.5 s after 1 s" },
     { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 0, \"machine\": {\"busy\": []},\n"
       "   \"models\": [{\"name\": \"fibers\"}]}]}\n", ":3:24: unknown model \"fibers\"" },
     { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 0, \"machine\": {\"busy\": []},\n"
-      "   \"trees\": [{\"tasks\": [[1, 2]]}]}]}\n", ":3:25: a task should be an array of 14 values" },
+      "   \"trees\": [{\"tasks\": [[1, 2]]}]}]}\n",
+      ":3:25: a task should be an array of 14 values" },
     { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 0, \"machine\": {\"busy\": [}}]}\n",
       ":2:35: unexpected character" },
 };

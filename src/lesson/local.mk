@@ -14,7 +14,6 @@ dist_lessons_DATA = \
 	data/lessons/memory.lesson \
 	data/lessons/million-goroutines.lesson
 
-EXTRA_DIST += src/lesson/LANGUAGE.md
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_lesson

@@ -328,8 +328,8 @@ static void player__log_step(struct player *p)
         switch (j->verdict) {
         case LESSON_HOLDS:
         case LESSON_FAILS:
-            fprintf(p->log, "  %s %s  (%s vs %s)\n", j->verdict == LESSON_HOLDS ? "\u2713" : "\u2717",
-                    mk->text, lesson_fmt_value(a, sizeof(a), j->lhs, mk->kind),
+            fprintf(p->log, "  %s %s  (%s vs %s)\n",
+                    j->verdict == LESSON_HOLDS ? "\u2713" : "\u2717", mk->text, lesson_fmt_value(a, sizeof(a), j->lhs, mk->kind),
                     lesson_fmt_value(b, sizeof(b), j->rhs, mk->kind));
             break;
         case LESSON_SKIPPED:
@@ -379,8 +379,8 @@ static void player__enter_step(struct player *p, long i)
 static void player__judge(struct player *p)
 {
     const struct lesson_step *st = &p->l->steps[p->step];
-    uint64_t settle = player__scale(p, (p->eff.set & LESSON_SET_SETTLE) ? p->eff.settle_ns
-                                                                         : LESSON_SETTLE_DEFAULT_NS);
+    bool set = p->eff.set & LESSON_SET_SETTLE;
+    uint64_t settle = player__scale(p, set ? p->eff.settle_ns : LESSON_SETTLE_DEFAULT_NS);
     uint64_t elapsed = p->now_ns - p->step_t0_ns;
     for (size_t k = 0; k < p->nmarks; k++) {
         const struct lesson_expect *x = &st->expects[k];
