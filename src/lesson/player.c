@@ -329,7 +329,8 @@ static void player__log_step(struct player *p)
         case LESSON_HOLDS:
         case LESSON_FAILS:
             fprintf(p->log, "  %s %s  (%s vs %s)\n",
-                    j->verdict == LESSON_HOLDS ? "\u2713" : "\u2717", mk->text, lesson_fmt_value(a, sizeof(a), j->lhs, mk->kind),
+                    j->verdict == LESSON_HOLDS ? "\u2713" : "\u2717", mk->text,
+                    lesson_fmt_value(a, sizeof(a), j->lhs, mk->kind),
                     lesson_fmt_value(b, sizeof(b), j->rhs, mk->kind));
             break;
         case LESSON_SKIPPED:
