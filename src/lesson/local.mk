@@ -45,3 +45,11 @@ EXTRA_DIST += tests/check_lessons_headless.sh
 # not a test program).
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
+
+if HAVE_CHECK
+check_PROGRAMS += tests/check_player
+TESTS += tests/check_player
+endif
+tests_check_player_SOURCES = tests/check_player.c
+tests_check_player_CFLAGS = $(TEST_CFLAGS)
+tests_check_player_LDADD = $(TEST_LIBS)
