@@ -427,7 +427,7 @@ bool player_tick(struct player *p, uint64_t now_ns, struct run **run, struct sam
         p->started = true;
         p->t0_ns = now_ns;
     }
-    p->now_ns = now_ns;
+    p->now_ns = MAX(now_ns, p->step_t0_ns);
     uint64_t t = now_ns - p->t0_ns;
     if (t >= player__scale(p, p->l->duration_ns)) {
         p->run = *run;
@@ -444,7 +444,9 @@ bool player_tick(struct player *p, uint64_t now_ns, struct run **run, struct sam
         player__finish_step(p);
         player__enter_step(p, i);
         player__apply(p, run, smp);
-        p->step_t0_ns = now_ns;
+        /* Settling counts from when the models run the step's settings: stopping
+         * a thousand processes and starting others takes a while on a busy machine. */
+        p->step_t0_ns = MAX(util_now_ns(), now_ns);
         p->run = *run;
         return true;            /* judged from the next sample, on the new settings */
     }
