@@ -442,6 +442,31 @@ static void app__record_size(const struct config *cfg, int *w, int *h)
     }
 }
 
+/* What both the screen and a headless run need: the ending signals, SIGCHLD
+ * for the hosts, the sample timer and the -d timer. */
+static void app__start_timers_and_signals(struct app *app, const struct config *cfg)
+{
+    app__signal_start(app, &app->sig_int, SIGINT);
+    app__signal_start(app, &app->sig_term, SIGTERM);
+    app__signal_start(app, &app->sig_hup, SIGHUP);
+    app__signal_start(app, &app->sig_chld, SIGCHLD);
+    uv_timer_init(&app->loop, &app->sample_timer);
+    app->sample_timer.data = app;
+    if (app->replay != NULL) {
+        /* A replay's samples come from the file, at its pace. */
+        uv_timer_init(&app->loop, &app->replay_timer);
+        app->replay_timer.data = app;
+        app__replay_schedule(app);
+    } else {
+        app__set_paused(app, false);
+    }
+    if (cfg->duration_ns > 0) {
+        uv_timer_init(&app->loop, &app->duration_timer);
+        app->duration_timer.data = app;
+        uv_timer_start(&app->duration_timer, app__on_duration, cfg->duration_ns / 1000000, 0);
+    }
+}
+
 static int app__headless(struct app *app, const struct config *cfg)
 {
     char err[256];
@@ -451,18 +476,7 @@ static int app__headless(struct app *app, const struct config *cfg)
         fprintf(stderr, "schedwatch: %s\n", err);
         return 2;
     }
-    app__signal_start(app, &app->sig_int, SIGINT);
-    app__signal_start(app, &app->sig_term, SIGTERM);
-    app__signal_start(app, &app->sig_hup, SIGHUP);
-    app__signal_start(app, &app->sig_chld, SIGCHLD);
-    uv_timer_init(&app->loop, &app->sample_timer);
-    app->sample_timer.data = app;
-    app__set_paused(app, false);
-    if (cfg->duration_ns > 0) {
-        uv_timer_init(&app->loop, &app->duration_timer);
-        app->duration_timer.data = app;
-        uv_timer_start(&app->duration_timer, app__on_duration, cfg->duration_ns / 1000000, 0);
-    }
+    app__start_timers_and_signals(app, cfg);
     uv_run(&app->loop, UV_RUN_DEFAULT);
     int status = app->status;
     r = report_close(app->report, app->run, err, sizeof(err));
@@ -608,27 +622,8 @@ int app_run(const struct config *cfg_in)
         ui_set_frame_hook(app->ui, app__on_canvas, app);
     }
 
-    app__signal_start(app, &app->sig_int, SIGINT);
-    app__signal_start(app, &app->sig_term, SIGTERM);
-    app__signal_start(app, &app->sig_hup, SIGHUP);
     app__signal_start(app, &app->sig_winch, SIGWINCH);
-    app__signal_start(app, &app->sig_chld, SIGCHLD);
-
-    uv_timer_init(&app->loop, &app->sample_timer);
-    app->sample_timer.data = app;
-    if (app->replay != NULL) {
-        uv_timer_init(&app->loop, &app->replay_timer);
-        app->replay_timer.data = app;
-        app__replay_schedule(app);
-    } else {
-        app__set_paused(app, false);
-    }
-
-    if (cfg->duration_ns > 0) {
-        uv_timer_init(&app->loop, &app->duration_timer);
-        app->duration_timer.data = app;
-        uv_timer_start(&app->duration_timer, app__on_duration, cfg->duration_ns / 1000000, 0);
-    }
+    app__start_timers_and_signals(app, cfg);
 
     uv_prepare_init(&app->loop, &app->frame);
     app->frame.data = app;

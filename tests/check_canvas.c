@@ -78,6 +78,15 @@ START_TEST(test_wide_and_invalid)
     t = text_of(c);
     ck_assert_str_eq(t, "a xb\n??z");
     free(t);
+    /* A fill that cuts pairs at both edges blanks their other halves. */
+    canvas_clear(c);
+    canvas_put_str(c, 0, 0, "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad", -1, red);
+    canvas_fill(c, (struct canvas_rect){ 1, 0, 4, 1 }, '-', red);
+    t = text_of(c);
+    ck_assert_str_eq(t, " ----\n");
+    free(t);
+    ck_assert_uint_eq(canvas_at(c, 0, 0)->cp, ' ');
+    ck_assert_uint_eq(canvas_at(c, 5, 0)->cp, ' ');
     /* Overlong encodings and surrogates are invalid. */
     {
         uint32_t cp;

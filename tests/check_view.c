@@ -349,6 +349,34 @@ START_TEST(test_bad_theme)
 }
 END_TEST
 
+START_TEST(test_no_color_means_mono)
+{
+    int ntasks[] = { 1 };
+    struct ui *ui;
+    char *t, line[512];
+
+    /* NO_COLOR set and not empty: the mono theme, whose segments differ by
+     * glyph (sys is a dark shade, user a full block). */
+    setenv("NO_COLOR", "1", 1);
+    ui = new_ui(false);
+    t = render(ui, 4, 1, ntasks, true, 120, 30);
+    ck_assert_ptr_nonnull(line_with(t, "cpu3 ", line, sizeof(line)));
+    ck_assert_has(line, "\u2593");
+    ck_assert_has(line, "\u2588");
+    free(t);
+    ui_free(ui);
+    /* Empty NO_COLOR does not count: the default theme, blocks only. */
+    setenv("NO_COLOR", "", 1);
+    ui = new_ui(false);
+    t = render(ui, 4, 1, ntasks, true, 120, 30);
+    ck_assert_ptr_nonnull(line_with(t, "cpu3 ", line, sizeof(line)));
+    ck_assert_hasnt(line, "\u2593");
+    free(t);
+    ui_free(ui);
+    unsetenv("NO_COLOR");
+}
+END_TEST
+
 START_TEST(test_no_tty)
 {
     struct ui *ui = new_ui(false);
@@ -385,6 +413,7 @@ static Suite *view_suite(void)
     tcase_add_test(tc, test_keys_paused_help_status);
     tcase_add_test(tc, test_ascii);
     tcase_add_test(tc, test_bad_theme);
+    tcase_add_test(tc, test_no_color_means_mono);
     /* Changes stdin: needs its own process (Check forks per test). */
     if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0)
         tcase_add_test(tc, test_no_tty);

@@ -582,7 +582,7 @@ void replay_free(struct replay *rp)
 
 int replay_count(const struct replay *rp) { return rp->n; }
 const struct sample *replay_sample(const struct replay *rp, int i) { return &rp->f[i].s; }
-double replay_time(const struct replay *rp, int i) { return rp->f[i].t_s; }
+double replay_time(const struct replay *rp, int i) { return rp->f[i].t_s - rp->f[0].t_s; }
 int replay_nmodels(const struct replay *rp, int i) { return rp->f[i].nfigs; }
 const char *replay_config(const struct replay *rp) { return rp->config; }
 

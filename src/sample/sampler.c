@@ -43,8 +43,8 @@
  *    its own cost (a 13 ms listing: at most every 260 ms).
  *  - new descendants: /proc/stat's "processes" counts every fork and clone on
  *    the machine; while it stands still no process can have appeared, and no
- *    search is made. Otherwise, at most every SCAN_MIN_NS (longer if a search
- *    costs more than 2% of that), through task/TID/children where the kernel
+ *    search is made. Otherwise, at most every SCAN_MIN_NS (longer, up to
+ *    SCAN_MAX_NS, if a search costs more than 2%), through task/TID/children where the kernel
  *    has it, asking only tasks that ran since they were last asked (one that
  *    did not run cannot have forked); else by a scan of /proc reading each
  *    process's leader stat for its ppid. (A thread that exits hands its
@@ -83,6 +83,7 @@
 
 #define STAT_STALE_NS   (5ull * 1000000000)
 #define SCAN_MIN_NS     (200ull * 1000000)
+#define SCAN_MAX_NS     (1000ull * 1000000)
 #define MEM_MIN_NS      (500ull * 1000000)
 #define MEM_MAX_NS      (30ull * 1000000000)
 #define MEM_COST_FACTOR 100
@@ -709,6 +710,8 @@ static bool sampler__task_read(struct sampler *s, struct sampler__proc *p,
         q->cpu = st.processor;
     }
     bool first = t->fresh;
+    if (first && t->kids_read)
+        t->run_at_kids = ss.run_ns;     /* its children were read this sample, before */
     q->run_ns = ss.run_ns;
     q->wait_ns = ss.wait_ns;
     t->ss = ss;
@@ -916,8 +919,9 @@ static void sampler__discover(struct sampler *s, uint64_t now)
         sampler__discover_scan(s, v, n);
         free(v);
     }
-    /* On a machine that forks all the time, searching costs at most 2%. */
-    s->t_scan_ok = now + MAX(SCAN_MIN_NS, (util_now_ns() - t0) * 50);
+    /* On a machine that forks all the time, searching costs at most 2%, but
+     * a new process is found within a second. */
+    s->t_scan_ok = now + CLAMP((util_now_ns() - t0) * 50, SCAN_MIN_NS, SCAN_MAX_NS);
 }
 
 /* ---- one sample ---------------------------------------------------------------- */

@@ -169,11 +169,31 @@ int canvas_put_cp(struct canvas *c, int x, int y, uint32_t cp, struct canvas_sty
 void canvas_fill(struct canvas *c, struct canvas_rect r, uint32_t cp, struct canvas_style st)
 {
     struct canvas_rect in = canvas__intersect(r, c->clip);
-    int w = canvas_cp_width(cp) == 2 ? 2 : 1;
 
-    for (int y = in.y; y < in.y + in.h; y++)
-        for (int x = in.x; x < in.x + in.w; x += w)
-            canvas_put_cp(c, x, y, cp, st);
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+        cp = '?';
+    if (canvas_cp_width(cp) != 1) {
+        for (int y = in.y; y < in.y + in.h; y++)
+            for (int x = in.x; x < in.x + in.w; x += 2)
+                canvas_put_cp(c, x, y, cp, st);
+        return;
+    }
+    /* Every frame starts with a fill of the whole screen: write the cells
+     * directly, repairing only the pairs the rectangle's edges cut. */
+    for (int y = in.y; y < in.y + in.h && in.w > 0; y++) {
+        struct canvas_cell *row = canvas__cell(c, 0, y);
+        int x0 = in.x, x1 = in.x + in.w;
+
+        if (row[x0].cp == CANVAS_CONT && x0 > 0)
+            row[x0 - 1].cp = ' ';
+        if (x1 < c->w && row[x1].cp == CANVAS_CONT)
+            row[x1].cp = ' ';
+        for (int x = x0; x < x1; x++) {
+            row[x].cp = cp;
+            row[x].st = st;
+        }
+        c->dirty[y] = true;
+    }
 }
 
 void canvas_clear(struct canvas *c)

@@ -95,6 +95,18 @@ int curses_start(bool color, struct curses_term **out, char *err, size_t errlen)
     }
     set_term(t->screen);
     curses__active = 1;
+    {
+        /* "dumb" and friends load fine but cannot place the cursor: a full
+         * screen would come out as one long line of text. */
+        char *cup = tigetstr("cup");
+
+        if (cup == NULL || cup == (char *)-1) {
+            snprintf(err, errlen, "terminal type '%s' cannot position the cursor; "
+                     "the live view needs one that can (e.g. TERM=xterm)", term);
+            curses_stop(t);
+            return -EINVAL;
+        }
+    }
     /* cbreak, not raw: Ctrl-C stays SIGINT, which the loop turns into a
      * clean exit. */
     cbreak();

@@ -16,7 +16,8 @@
 struct curses_term;
 
 /* Takes the terminal on stdin/stdout. -ENOTTY if either is not a terminal,
- * -EINVAL if TERM is unknown; err gets a message. */
+ * -EINVAL if TERM is unknown or cannot position the cursor; err gets a
+ * message. */
 int curses_start(bool color, struct curses_term **out, char *err, size_t errlen);
 /* Gives the terminal back (endwin + saved termios) and frees t. */
 void curses_stop(struct curses_term *t);

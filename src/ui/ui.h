@@ -76,7 +76,8 @@ const char *ui_last_error(const struct ui *ui);
 
 /* Takes the terminal: saves termios, starts curses (cbreak, no echo, keypad,
  * non-blocking input, hidden cursor, colours). -ENOTTY if stdin or stdout is
- * not a terminal, -EINVAL for an unknown TERM (message via ui_last_error). */
+ * not a terminal, -EINVAL for an unknown TERM or one that cannot position
+ * the cursor ("dumb"); the message via ui_last_error. */
 int ui_term_start(struct ui *ui);
 /* Gives it back: endwin and the saved termios. Idempotent. */
 void ui_term_stop(struct ui *ui);

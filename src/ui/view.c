@@ -651,24 +651,12 @@ static const struct view__key view__help_keys[] = {
     { "Home End", "top / bottom of the task table" },
 };
 
-/* The sources by the files they read; sample_cap_name() lives in the sampler,
- * which the view does not link against. */
-static const char *const view__cap_names[SAMPLE_CAP_COUNT] = {
-    [SAMPLE_CAP_STAT] = "/proc/stat",
-    [SAMPLE_CAP_LOADAVG] = "/proc/loadavg",
-    [SAMPLE_CAP_PSI] = "cpu pressure",
-    [SAMPLE_CAP_SCHEDSTAT] = "task schedstat",
-    [SAMPLE_CAP_SCHEDSTAT_WAIT] = "run-queue wait",
-    [SAMPLE_CAP_SMAPS_ROLLUP] = "smaps_rollup (PSS)",
-    [SAMPLE_CAP_PROC_SCHEDSTAT] = "/proc/schedstat",
-    [SAMPLE_CAP_CHILDREN] = "task children",
-};
-
 static void view__help(struct view_state *v, const struct widgets_ctx *x)
 {
     struct canvas *c = x->c;
     struct canvas_style st = widgets_style(x, THEME_NORMAL);
-    int bw = MIN(c->w - 2, 64), bh = MIN(c->h - 2, 8 + (int)ARRAY_SIZE(view__help_keys) +
+    /* Frame, keys, blank, title, one line per source, blank, theme line. */
+    int bw = MIN(c->w - 2, 90), bh = MIN(c->h - 2, 6 + (int)ARRAY_SIZE(view__help_keys) +
                                                       SAMPLE_CAP_COUNT);
     struct canvas_rect box = { (c->w - bw) / 2, (c->h - bh) / 2, bw, bh }, old;
     int y = box.y + 1, kx = box.x + 2, dx = kx + 11;
@@ -693,7 +681,7 @@ static void view__help(struct view_state *v, const struct widgets_ctx *x)
         for (int i = 0; i < SAMPLE_CAP_COUNT; i++, y++) {
             char buf[160];
 
-            canvas_put_str(c, kx, y, view__cap_names[i] ? view__cap_names[i] : "?", 18,
+            canvas_put_str(c, kx, y, sample_cap_name((enum sample_cap)i), 18,
                            widgets_style(x, THEME_LABEL));
             if (v->caps.ok[i])
                 snprintf(buf, sizeof(buf), "ok");

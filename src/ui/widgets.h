@@ -54,7 +54,7 @@ int widgets_fmt_pct(char *buf, size_t len, int width, double pct);   /* "45.2%" 
 int widgets_fmt_bytes(char *buf, size_t len, int width, double bytes); /* "12.3M" */
 
 /* ---- meters ---------------------------------------------------------------- */
-#define METER_MAX_SEG 5
+#define METER_MAX_SEG 8                 /* CPU splits (5), task states (6), ... */
 
 struct meter {
     int nseg;
