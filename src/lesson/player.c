@@ -312,6 +312,29 @@ static int player__missing_model(const struct lesson_expect *x)
     return -1;
 }
 
+struct player__turns {
+    struct player *p;
+    int waiting;
+};
+
+static void player__scan_turn(void *ctx, enum lesson_model m, enum lesson_metric metric)
+{
+    struct player__turns *t = ctx;
+    (void)metric;
+    if (m != LESSON_MACHINE && t->waiting < 0 && !t->p->have_turn[player__kind(m)])
+        t->waiting = (int)m;
+}
+
+/* Turns: a model the expectation names that has not finished a turn yet, or -1. */
+static int player__no_turn_yet(struct player *p, const struct lesson_expect *x)
+{
+    struct player__turns t = { p, -1 };
+    if (!p->turns)
+        return -1;
+    lesson_expr_metrics(x->expr, player__scan_turn, &t);
+    return t.waiting;
+}
+
 static void player__log_step(struct player *p)
 {
     const struct lesson_step *st = &p->l->steps[p->step];
@@ -394,8 +417,10 @@ static void player__judge(struct player *p)
             continue;
         }
         lesson_judge(x, player__lookup, p, elapsed, settle, &mk->j);
-        if (mk->j.verdict == LESSON_PENDING && p->turns && elapsed >= settle)
-            snprintf(mk->j.why, sizeof(mk->j.why), "waiting for every model's turn to end");
+        int waiting = player__no_turn_yet(p, x);
+        if (mk->j.verdict == LESSON_PENDING && elapsed >= settle && waiting >= 0)
+            snprintf(mk->j.why, sizeof(mk->j.why), "waiting for the end of a %s turn",
+                     lesson_model_name((enum lesson_model)waiting));
     }
 }
 
@@ -444,9 +469,12 @@ bool player_tick(struct player *p, uint64_t now_ns, struct run **run, struct sam
         player__finish_step(p);
         player__enter_step(p, i);
         player__apply(p, run, smp);
-        /* Settling counts from when the models run the step's settings: stopping
-         * a thousand processes and starting others takes a while on a busy machine. */
-        p->step_t0_ns = MAX(util_now_ns(), now_ns);
+        /* The lesson's clock stops while the models restart: stopping a thousand
+         * processes and starting others takes a while on a busy machine, and the
+         * step keeps its full length and settle time. */
+        uint64_t after = MAX(util_now_ns(), now_ns);
+        p->t0_ns += after - now_ns;
+        p->step_t0_ns = after;
         p->run = *run;
         return true;            /* judged from the next sample, on the new settings */
     }

@@ -18,6 +18,9 @@
  * expectation naming a model this build does not have is skipped with that
  * reason.
  *
+ * Clock. The lesson's clock stops while a step's settings are applied
+ * (stopping and starting hosts), so every step keeps its length.
+ *
  * Pace. --lesson-pace F multiplies every time of the lesson (step starts,
  * duration, settle, slice) by F, so tests can play lessons faster; turns
  * keep the same share of a step.
