@@ -566,6 +566,8 @@ int app_run(const struct config *cfg_in)
             .interval_ns = cfg->interval_ns,
         };
         app__record_size(cfg, &uo.fixed_w, &uo.fixed_h);
+        if (app->replay != NULL && replay_interval_ns(app->replay) > 0)
+            uo.interval_ns = replay_interval_ns(app->replay);   /* the recording's */
         r = ui_new(&uo, &app->ui);
         if (app->ui != NULL && app->player != NULL)
             ui_set_lesson(app->ui, app->player);

@@ -281,6 +281,85 @@ START_TEST(test_binary_record_error)
 }
 END_TEST
 
+/* The lesson strip, the comparison overlay and replay's keys, on the real screen. */
+static const char quick_lesson[] =
+    "title Quick\n"
+    "summary A quick check of the strip\n"
+    "duration 30s\n"
+    "at 0s Loop alone\n"
+    "    workload io\n"
+    "    models loop\n"
+    "    tasks 10\n"
+    "    mode shared\n"
+    "    settle 1s\n"
+    "    caption One loop, ten waiting tasks.\n"
+    "    expect loop.tasks == 10\n"
+    "    expect goroutines.tasks > 0\n";
+
+START_TEST(test_binary_lesson_screen)
+{
+    const char *bin = getenv("SW_BIN");
+    char path[512];
+    struct pty *p;
+    int status;
+    snprintf(path, sizeof(path), "%s/check_record_quick_%d.lesson", SW_BUILDDIR, (int)getpid());
+    FILE *f = fopen(path, "we");
+    ck_assert(f != NULL);
+    fputs(quick_lesson, f);
+    fclose(f);
+    const char *argv[] = { bin, "--lesson", path, NULL };
+    ck_assert_int_eq(pty_spawn(&p, argv, 120, 40, NULL), 0);
+    ck_assert(pty_wait_for(p, "lesson: Quick", 20000));
+    ck_assert(pty_wait_for(p, "One loop, ten waiting tasks.", 5000));
+    ck_assert(pty_wait_for(p, "\u2713  loop.tasks == 10  (10 vs 10)", 20000));
+    ck_assert(pty_wait_for(p, "-  goroutines.tasks > 0  skipped: the goroutines model is "
+                              "not in this build", 5000));
+    ck_assert_int_eq(pty_send(p, "c"), 0);
+    ck_assert(pty_wait_for(p, "models compared on this machine", 5000));
+    ck_assert(pty_wait_for(p, "memory per task", 5000));
+    ck_assert_int_eq(pty_send(p, PTY_KEY_ESC), 0);
+    ck_assert(pty_wait_gone(p, "models compared on this machine", 5000));
+    ck_assert_int_eq(pty_send(p, "q"), 0);
+    ck_assert_int_eq(pty_wait_exit(p, 20000, &status), 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+    ck_assert(pty_termios_restored(p));
+    pty_free(p);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_binary_replay_keys)
+{
+    const char *bin = getenv("SW_BIN");
+    char json[512], cmd[1200];
+    struct pty *p;
+    int status;
+    snprintf(json, sizeof(json), "%s/check_record_run_%d.json", SW_BUILDDIR, (int)getpid());
+    snprintf(cmd, sizeof(cmd), "'%s' --headless --models loop -w io -n 10 -d 2s --json '%s' "
+             ">/dev/null", bin, json);
+    ck_assert_int_eq(system(cmd), 0);
+    const char *argv[] = { bin, "--replay", json, NULL };
+    ck_assert_int_eq(pty_spawn(&p, argv, 120, 40, NULL), 0);
+    ck_assert(pty_wait_for(p, "replay ", 10000));
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_assert(pty_wait_for(p, "PAUSED", 5000));
+    /* Keys as xterm sends them with the keypad on (curses turns it on): SS3 forms. */
+    ck_assert_int_eq(pty_send(p, "\033OH"), 0);                /* Home: the first sample */
+    ck_assert(pty_wait_for(p, "sample 1 of ", 5000));
+    ck_assert_int_eq(pty_send(p, "\033OC"), 0);                /* Right */
+    ck_assert(pty_wait_for(p, "sample 2 of ", 5000));
+    ck_assert_int_eq(pty_send(p, "\033OD"), 0);                /* Left */
+    ck_assert(pty_wait_for(p, "sample 1 of ", 5000));
+    ck_assert_int_eq(pty_send(p, "c"), 0);
+    ck_assert(pty_wait_for(p, "loop (10)", 5000));
+    ck_assert_int_eq(pty_send(p, "q"), 0);
+    ck_assert_int_eq(pty_wait_exit(p, 20000, &status), 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+    pty_free(p);
+    unlink(json);
+}
+END_TEST
+
 int main(void)
 {
     /* The canvas measures characters with the locale's wcwidth, as the program does. */
@@ -292,6 +371,8 @@ int main(void)
     tcase_add_test(tc, test_open_error);
     tcase_add_test(tc, test_binary_records);
     tcase_add_test(tc, test_binary_record_error);
+    tcase_add_test(tc, test_binary_lesson_screen);
+    tcase_add_test(tc, test_binary_replay_keys);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

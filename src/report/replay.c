@@ -35,6 +35,7 @@ struct replay {
     struct sample_caps caps;
     bool have_caps;
     char config[256];
+    uint64_t interval_ns;
     char **pool;
     size_t npool;
 };
@@ -538,6 +539,8 @@ int replay_load(const char *path, struct replay **out, char *err, size_t errlen)
         const char *w = jsonr_str(cfg, "workload"), *fair = jsonr_str(cfg, "fairness");
         snprintf(rp->config, sizeof(rp->config), "replay: workload %s, %s", w ? w : "?",
                  fair ? fair : "");
+        double iv = jsonr_num(cfg, "interval_ms", 0);
+        rp->interval_ns = iv > 0 && iv < 1e7 ? (uint64_t)(iv * 1e6) : 0;
     }
     rp->f = xcalloc(samples->n, sizeof(*rp->f));
     for (size_t i = 0; i < samples->n; i++) {
@@ -585,6 +588,7 @@ const struct sample *replay_sample(const struct replay *rp, int i) { return &rp-
 double replay_time(const struct replay *rp, int i) { return rp->f[i].t_s - rp->f[0].t_s; }
 int replay_nmodels(const struct replay *rp, int i) { return rp->f[i].nfigs; }
 const char *replay_config(const struct replay *rp) { return rp->config; }
+uint64_t replay_interval_ns(const struct replay *rp) { return rp->interval_ns; }
 
 const struct run_figs *replay_figs(const struct replay *rp, int i, int model)
 {

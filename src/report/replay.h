@@ -11,6 +11,7 @@
 #define SW_REPLAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "run/run.h"
 #include "sample/sample.h"
@@ -33,6 +34,8 @@ int  replay_nmodels(const struct replay *rp, int i);
 const struct run_figs *replay_figs(const struct replay *rp, int i, int model);
 /* What the sampler could read on the recording machine (NULL if the file does not say). */
 const struct sample_caps *replay_caps(const struct replay *rp);
+/* The recording's sampling interval (config.interval_ms), or 0 when unknown. */
+uint64_t replay_interval_ns(const struct replay *rp);
 /* "workload cpu, turns: 5 s each ..." from the file's config, or "". */
 const char *replay_config(const struct replay *rp);
 
