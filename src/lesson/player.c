@@ -454,9 +454,15 @@ bool player_tick(struct player *p, uint64_t now_ns, struct run **run, struct sam
     }
     p->now_ns = MAX(now_ns, p->step_t0_ns);
     uint64_t t = now_ns - p->t0_ns;
+    /* This sample was taken under the step in force until now: it judges that step
+     * first, even when it is the step's last (on a loaded machine samples are few). */
+    p->run = *run;
+    p->s = s;
+    if (p->step >= 0 && s != NULL) {
+        player__track_turns(p);
+        player__judge(p);
+    }
     if (t >= player__scale(p, p->l->duration_ns)) {
-        p->run = *run;
-        p->s = s;
         player__finish_step(p);
         p->done = true;
         return false;
@@ -476,13 +482,8 @@ bool player_tick(struct player *p, uint64_t now_ns, struct run **run, struct sam
         p->t0_ns += after - now_ns;
         p->step_t0_ns = after;
         p->run = *run;
+        p->s = NULL;
         return true;            /* judged from the next sample, on the new settings */
-    }
-    p->run = *run;
-    p->s = s;
-    if (p->step >= 0 && s != NULL) {
-        player__track_turns(p);
-        player__judge(p);
     }
     return true;
 }
