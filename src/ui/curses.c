@@ -248,6 +248,8 @@ static void curses__run(void *arg, int x, int y, const struct canvas_cell *cells
 
         if (cells[i].cp == CANVAS_CONT)
             continue;               /* the wide character before it covers it */
+        if (y >= LINES || x + i >= COLS)
+            break;                  /* --size larger than the terminal: clip */
         wc[0] = (wchar_t)cells[i].cp;
         if (!f->t->utf8 && cells[i].cp >= 0x80)
             wc[0] = L'?';

@@ -2,7 +2,8 @@
 # file (appended to Makefile.am).
 libsw_a_SOURCES += src/ui/canvas.c src/ui/canvas.h src/ui/theme.c src/ui/theme.h \
 	src/ui/widgets.c src/ui/widgets.h src/ui/view.c src/ui/view.h \
-	src/ui/curses.c src/ui/curses.h src/ui/ui.c src/ui/ui.h
+	src/ui/curses.c src/ui/curses.h src/ui/ui.c src/ui/ui.h \
+	src/ui/lesson_view.c src/ui/lesson_view.h
 # The ui reads the sample contract; listed here too so a tarball carries it
 # whichever area's fragment lands first (distdir removes duplicates).
 noinst_HEADERS += src/sample/sample.h

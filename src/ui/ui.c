@@ -12,6 +12,7 @@
 
 #include "ui/canvas.h"
 #include "ui/curses.h"
+#include "ui/lesson_view.h"
 #include "ui/theme.h"
 #include "ui/ui.h"
 #include "ui/view.h"
@@ -27,6 +28,9 @@ struct ui {
     struct curses_term *term;       /* NULL when the terminal is not ours */
     bool dirty;                     /* something changed since the last frame */
     bool color;
+    char *overlay, *overlay_title;  /* ui_set_overlay, or NULL */
+    ui_frame_fn *hook;              /* sees every composed frame (recording) */
+    void *hook_arg;
     char theme_name[64];
     char err[512];
 };
@@ -72,12 +76,24 @@ void ui_free(struct ui *ui)
         return;
     ui_term_stop(ui);
     view_free(&ui->view);
+    free(ui->overlay);
+    free(ui->overlay_title);
     free(ui);
 }
 
 const char *ui_last_error(const struct ui *ui)
 {
     return ui->err;
+}
+
+/* The layout's size: --size when given, else the terminal's. */
+static void ui__size(struct ui *ui, int *w, int *h)
+{
+    curses_size(ui->term, w, h);
+    if (ui->opts.fixed_w > 0 && ui->opts.fixed_h > 0) {
+        *w = ui->opts.fixed_w;
+        *h = ui->opts.fixed_h;
+    }
 }
 
 int ui_term_start(struct ui *ui)
@@ -95,7 +111,7 @@ int ui_term_start(struct ui *ui)
         ui->view.color = false;
         theme_strip_color(&ui->theme);
     }
-    curses_size(ui->term, &w, &h);
+    ui__size(ui, &w, &h);
     ui->canvas = canvas_new(w, h);
     ui->dirty = true;
     return 0;
@@ -133,8 +149,11 @@ void ui_resize(struct ui *ui)
     if (ui->term == NULL)
         return;
     curses_resize(ui->term);
-    curses_size(ui->term, &w, &h);
-    canvas_resize(ui->canvas, w, h);
+    ui__size(ui, &w, &h);
+    if (w != ui->canvas->w || h != ui->canvas->h)
+        canvas_resize(ui->canvas, w, h);
+    else
+        canvas_invalidate(ui->canvas);  /* the terminal was redrawn: send every cell */
     curses_invalidate(ui->term);
     ui->dirty = true;
 }
@@ -222,6 +241,33 @@ static void ui__compose(struct ui *ui, struct canvas *c)
     struct widgets_ctx x = { .c = c, .th = &ui->theme, .g = &ui->glyphs };
 
     view_draw(&ui->view, &x);
+    if (ui->overlay != NULL)
+        lesson_view_overlay(&x, ui->overlay_title, ui->overlay);
+}
+
+void ui_set_lesson(struct ui *ui, const struct player *p)
+{
+    ui->view.lesson = p;
+    ui->dirty = true;
+}
+
+void ui_set_overlay(struct ui *ui, const char *title, const char *text)
+{
+    free(ui->overlay);
+    free(ui->overlay_title);
+    ui->overlay = text ? xstrdup(text) : NULL;
+    ui->overlay_title = text ? xstrdup(title ? title : "") : NULL;
+    ui->dirty = true;
+}
+
+bool ui_overlay_shown(const struct ui *ui)
+{
+    return ui->overlay != NULL;
+}
+
+void ui_touch(struct ui *ui)
+{
+    ui->dirty = true;
 }
 
 bool ui_frame(struct ui *ui)
@@ -229,9 +275,17 @@ bool ui_frame(struct ui *ui)
     if (ui->term == NULL || !ui->dirty)
         return false;
     ui__compose(ui, ui->canvas);
+    if (ui->hook != NULL)
+        ui->hook(ui->hook_arg, ui->canvas);
     curses_flush(ui->term, ui->canvas);
     ui->dirty = false;
     return true;
+}
+
+void ui_set_frame_hook(struct ui *ui, ui_frame_fn *fn, void *arg)
+{
+    ui->hook = fn;
+    ui->hook_arg = arg;
 }
 
 int ui_render_text(struct ui *ui, int w, int h, char **out_utf8)

@@ -62,6 +62,9 @@ struct ui_opts {
     bool no_color;
     const char *theme;              /* name or path; NULL = default */
     uint64_t interval_ns;           /* shown in the title bar (0: not shown) */
+    int fixed_w, fixed_h;           /* lay out at this size whatever the terminal's
+                                       (--size; 0: follow the terminal); the terminal
+                                       shows the top-left part that fits */
 };
 
 /* Creates the ui; touches no terminal. Returns 0, or -ENOENT / -EINVAL for a
@@ -99,6 +102,23 @@ void ui_set_status(struct ui *ui, const char *msg);     /* NULL or "" clears it 
 /* Composes and flushes the screen if anything changed; returns whether it
  * drew. Without a started terminal it does nothing. */
 bool ui_frame(struct ui *ui);
+
+/* --lesson: the player whose step, caption and marks the screen shows
+ * (NULL: none). Call ui_touch() after each tick so the marks redraw. */
+struct player;
+void ui_set_lesson(struct ui *ui, const struct player *p);
+/* An overlay in the middle of the screen (the comparison table); text NULL
+ * closes it. The ui keeps a copy. */
+void ui_set_overlay(struct ui *ui, const char *title, const char *text);
+bool ui_overlay_shown(const struct ui *ui);
+/* Marks the screen changed (state the ui reads by pointer moved on). */
+void ui_touch(struct ui *ui);
+
+/* Called by ui_frame() with each composed canvas, before it goes to the
+ * terminal (the recorder's way in). fn NULL removes the hook. */
+struct canvas;
+typedef void ui_frame_fn(void *arg, const struct canvas *c);
+void ui_set_frame_hook(struct ui *ui, ui_frame_fn *fn, void *arg);
 
 /* Draws the screen into a w x h canvas without a terminal; *out_utf8 gets the
  * rows joined by '\n' (trailing blanks trimmed), to be freed by the caller. */

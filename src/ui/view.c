@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/lesson_view.h"
 #include "ui/view.h"
 #include "util.h"
 
@@ -732,7 +733,8 @@ void view_draw(struct view_state *v, const struct widgets_ctx *x)
     core_rows = view__cores(v, x, y, core_cap);
     y += core_rows;
     y += widgets_flow(x, (struct canvas_rect){ 0, y, c->w, sum_lines }, items, nitems);
-    shown = view__table(v, x, y, c->h - 1 - (status ? 1 : 0) - y);
+    shown = view__table(v, x, y, c->h - 1 - (status ? 1 : 0) - y -
+                        lesson_view_draw(v->lesson, x, c->h - 1 - (status ? 1 : 0), body / 2));
     if (status)
         canvas_put_str(c, 0, c->h - 2, v->status, c->w, widgets_style(x, THEME_WARN));
     view__footer(v, x, c->h - 1, v->scroll, shown, view__table_rows(v));

@@ -23,6 +23,8 @@
 #define VIEW_MIN_H 10
 #define VIEW_STATUS_MAX 256
 
+struct player;
+
 struct view_tree {
     struct sample_tree t;           /* procs, tasks, cpu_on_core point into the arrays below */
     int procs_cap, tasks_cap, cores_cap;
@@ -53,6 +55,7 @@ struct view_state {
     char status[VIEW_STATUS_MAX];
     const char *theme_name;
     bool color;
+    const struct player *lesson;    /* --lesson: drawn by lesson_view.c, or NULL */
 };
 
 void view_init(struct view_state *v);
