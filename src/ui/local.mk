@@ -1,6 +1,7 @@
 # src/ui — the canvas, widgets, themes, the first screen and the one curses
 # file (appended to Makefile.am).
 libsw_a_SOURCES += src/ui/canvas.c src/ui/canvas.h src/ui/theme.c src/ui/theme.h \
+	src/ui/panels.c src/ui/panels.h \
 	src/ui/widgets.c src/ui/widgets.h src/ui/view.c src/ui/view.h \
 	src/ui/curses.c src/ui/curses.h src/ui/ui.c src/ui/ui.h
 # The ui reads the sample contract; listed here too so a tarball carries it
