@@ -514,7 +514,7 @@ static void panels__runq(const struct panels__ctx *c, int y)
 
     panels__label(c, y, "runq");
     if (f->kind == PROBE_MODEL_LOOP && f->loop_ok) {
-        widgets_fmt_num(a, sizeof(a), 5, f->loop_lag_ms);
+        widgets_fmt_rate(a, sizeof(a), 5, f->loop_lag_ms);
         snprintf(buf, sizeof(buf), "ready %.0f  lag %sms", f->rt_queue, a);
         get = panels__g_lag;
     } else if (f->rt_queue_ok) {
@@ -731,6 +731,8 @@ static void panels__switches(const struct panels__ctx *c, int y, int rows)
         if (canvas_str_width(os) > right - x)
             snprintf(os, sizeof(os), "OS %s/%s vol/inv/s", v, iv);
         panels__put(c, x, y, os, THEME_NORMAL);
+        if (f->rt_switch_what != NULL && canvas_str_width(rts) > right - x)
+            snprintf(rts, sizeof(rts), "rt %s %s/s", rt, f->rt_switch_what);
         panels__put(c, x, y + 1, f->rt_switch_what != NULL ? rts : "runtime: none",
                     f->rt_switch_what != NULL ? THEME_NORMAL : THEME_NA);
         return;
@@ -817,12 +819,14 @@ static void panels__heights(const struct panels__ctx *c, int h, const char *note
             rows[PR_MEM]++;
             extra--;
         }
+        /* The note: up to three lines (a rough count: wrapping at words
+         * takes a little more than width alone). */
+        add = CLAMP((canvas_str_width(note) + c->w / 4) / MAX(c->w, 1), 0, 2);
+        add = MIN(add, extra);
+        rows[PR_NOTE] += add;
+        extra -= add;
         if (extra > 0) {
             rows[PR_CSW]++;
-            extra--;
-        }
-        if (extra > 0 && canvas_str_width(note) > c->w) {
-            rows[PR_NOTE]++;
             extra--;
         }
         add = CLAMP(want_grid - 1, 0, extra);
