@@ -404,99 +404,8 @@ END_TEST
 
 /* ---- the model panels --------------------------------------------------------------- */
 
-#define FIX_PID0 5001               /* model hosts' pids; the --pid tree is 4000 */
-
-/* One model's hand-built figures: recognisable numbers, not measured ones. */
-static void fix_figs(struct run_figs *f, enum probe_model kind, enum work_kind w, int i)
-{
-    static const char *const names[] = { "?", "procs", "threads", "loop", "goroutines" };
-
-    memset(f, 0, sizeof(*f));
-    f->kind = kind;
-    f->name = names[kind];
-    f->state = RUN_M_RUNNING;
-    f->pid = FIX_PID0 + i;
-    f->t_ns = 2000000000ull;
-    f->ntasks = f->asked = 8;
-    f->workload = w;
-    f->ncpu = 2;
-    f->ncores_allowed = 2;
-    f->os_tasks = kind == PROBE_MODEL_LOOP ? 1 : 8;
-    f->os_running = 2;
-    f->rq_wait = 0.5f;
-    f->rq_wait_ok = true;
-    f->rss = (uint64_t)(10 + 10 * i) << 20;
-    f->pss = 5ull << 20;
-    f->pss_ok = true;
-    f->mem_per_task = 64 * 1024;
-    f->mem_per_task_ok = true;
-    f->vcsw_per_s = 420;
-    f->ivcsw_per_s = 21;
-    if (kind == PROBE_MODEL_LOOP) {
-        f->cores = 1.0f;
-        f->on_core[0] = 1.0f;
-        f->rt_switch_per_s = 1234;
-        f->rt_switch_what = "callbacks";
-        f->rt_queue = 7;
-        f->rt_queue_ok = true;
-        f->loop_ok = true;
-        f->loop_lag_ms = 250;
-    } else {
-        f->cores = 2.0f;
-        f->on_core[0] = f->on_core[1] = 1.0f;
-    }
-    if (kind == PROBE_MODEL_GOROUTINES) {
-        f->rt_switch_per_s = 5000;
-        f->rt_switch_what = "G switches";
-        f->rt_queue = 3;
-        f->rt_queue_ok = true;
-    }
-    f->units_per_s = 100 + i;
-    if (w == WORK_IO) {
-        f->lat_ok = true;
-        f->lat_p50_ms = 20.5;
-        f->lat_p99_ms = 31;
-        f->units_per_s = 380;
-        f->cores = 0.05f;
-        f->state_count[PROBE_ST_IO] = 8;
-    } else {
-        f->state_count[PROBE_ST_RUNNING] = 2;
-        f->state_count[PROBE_ST_RUNNABLE] = 6;
-    }
-}
-
-struct fix_run {
-    struct run_figs f[PANELS_MAX];
-    struct probe_slot slots[PANELS_MAX][8];
-    struct panels_in in;
-};
-
-static void fix_run(struct fix_run *r, int n, enum work_kind w)
-{
-    static const enum probe_model kinds[] = { PROBE_MODEL_PROCS, PROBE_MODEL_THREADS,
-                                              PROBE_MODEL_LOOP, PROBE_MODEL_GOROUTINES };
-
-    memset(r, 0, sizeof(*r));
-    r->in.n = n;
-    r->in.mode = RUN_MODE_SPLIT;
-    r->in.fairness = "split: 1 core per model, pinned";
-    r->in.fair = true;
-    r->in.workload = w;
-    r->in.latency_ms = 20;
-    for (int i = 0; i < n; i++) {
-        fix_figs(&r->f[i], kinds[i], w, i);
-        for (int t = 0; t < 8; t++) {
-            unsigned st = w == WORK_IO ? PROBE_ST_IO : t < 2 ? PROBE_ST_RUNNING
-                                                             : PROBE_ST_RUNNABLE;
-
-            atomic_store(&r->slots[i][t].state, st);
-        }
-        r->in.m[i] = (struct panels_model_in){ .f = &r->f[i], .slots = r->slots[i], .nslots = 8 };
-    }
-}
-
 /* Feeds nsamples samples (models set before each) and renders w x h. */
-static char *render_models(struct ui *ui, struct fix_run *r, int nsamples, int ntree, int w, int h)
+static char *render_models(struct ui *ui, struct ui_fixture_run *r, int nsamples, int ntree, int w, int h)
 {
     int ntasks[] = { 3 };
     struct ui_fixture f;
@@ -531,10 +440,10 @@ static int count_of(const char *s, const char *needle)
 START_TEST(test_panels_200x50)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t, line[1024];
 
-    fix_run(&r, 4, WORK_CPU);
+    ui_fixture_run_init(&r, 4, WORK_CPU);
     t = render_models(ui, &r, 3, 0, 200, 50);
     ck_assert_int_eq(count_lines(t), 50);
     ck_assert_has(t, "workload cpu");
@@ -587,10 +496,10 @@ END_TEST
 START_TEST(test_panels_io_120x40)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t, line[1024];
 
-    fix_run(&r, 4, WORK_IO);
+    ui_fixture_run_init(&r, 4, WORK_IO);
     t = render_models(ui, &r, 3, 0, 120, 40);
     ck_assert_int_eq(count_lines(t), 40);
     /* 120 columns still take four panels of 29. */
@@ -613,11 +522,11 @@ END_TEST
 START_TEST(test_panels_80x24)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t, line[1024];
     const char *p1, *p3;
 
-    fix_run(&r, 4, WORK_CPU);
+    ui_fixture_run_init(&r, 4, WORK_CPU);
     t = render_models(ui, &r, 3, 0, 80, 24);
     ck_assert_int_eq(count_lines(t), 24);
     /* 2x2: procs beside threads, loop beside goroutines, below them. */
@@ -647,10 +556,10 @@ END_TEST
 START_TEST(test_panels_enlarge)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t;
 
-    fix_run(&r, 4, WORK_CPU);
+    ui_fixture_run_init(&r, 4, WORK_CPU);
     t = render_models(ui, &r, 2, 0, 30, 8);
     ck_assert_has(t, "enlarge the terminal");
     ck_assert_has(t, "(now 30x8)");
@@ -663,10 +572,10 @@ END_TEST
 START_TEST(test_panels_waiting_failed)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t, line[1024];
 
-    fix_run(&r, 3, WORK_CPU);
+    ui_fixture_run_init(&r, 3, WORK_CPU);
     r.f[1].state = RUN_M_WAITING;
     r.f[2].state = RUN_M_FAILED;
     snprintf(r.f[2].text, sizeof(r.f[2].text), "killed by signal 9 (SIGKILL)");
@@ -696,10 +605,10 @@ END_TEST
 START_TEST(test_panels_unfair_shared)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t;
 
-    fix_run(&r, 2, WORK_CPU);
+    ui_fixture_run_init(&r, 2, WORK_CPU);
     r.in.mode = RUN_MODE_SHARED;
     r.in.fairness = "shared: 2 models on the same 2 cores: throughput not comparable";
     r.in.fair = false;
@@ -715,10 +624,10 @@ END_TEST
 START_TEST(test_panels_many_tasks)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t, line[1024];
 
-    fix_run(&r, 2, WORK_IO);
+    ui_fixture_run_init(&r, 2, WORK_IO);
     /* Past PANELS_GRID_MAX: counts and a proportional bar, no grid. */
     r.f[0].ntasks = r.f[0].asked = 5000;
     r.f[0].state_count[PROBE_ST_IO] = 4000;
@@ -741,10 +650,10 @@ END_TEST
 START_TEST(test_panels_pid_table_beside)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t;
 
-    fix_run(&r, 2, WORK_CPU);
+    ui_fixture_run_init(&r, 2, WORK_CPU);
     t = render_models(ui, &r, 2, 1, 120, 40);
     /* The --pid tree still has its table, below the panels. */
     ck_assert_has(t, " 1 procs");
@@ -759,10 +668,10 @@ END_TEST
 START_TEST(test_panels_keys_freeze_step)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t;
 
-    fix_run(&r, 4, WORK_CPU);
+    ui_fixture_run_init(&r, 4, WORK_CPU);
     free(render_models(ui, &r, 5, 0, 200, 50));
     /* Model keys become actions for the app. */
     ck_assert_int_eq(ui_handle_key(ui, 'w'), UI_ACT_WORKLOAD);
@@ -860,9 +769,9 @@ END_TEST
 START_TEST(test_panels_no_goroutines_keys)
 {
     struct ui *ui = new_ui(false);
-    struct fix_run r;
+    struct ui_fixture_run r;
 
-    fix_run(&r, 3, WORK_CPU);
+    ui_fixture_run_init(&r, 3, WORK_CPU);
     free(render_models(ui, &r, 2, 0, 120, 40));
     ck_assert_int_eq(ui_handle_key(ui, 'p'), UI_ACT_NONE);
     ck_assert_int_eq(ui_handle_key(ui, 'P'), UI_ACT_NONE);
@@ -875,11 +784,11 @@ START_TEST(test_panels_mono_glyphs)
 {
     struct ui_opts o = { .ascii = true, .no_color = true, .interval_ns = 100000000 };
     struct ui *ui;
-    struct fix_run r;
+    struct ui_fixture_run r;
     char *t, line[1024];
 
     ck_assert_int_eq(ui_new(&o, &ui), 0);
-    fix_run(&r, 2, WORK_CPU);
+    ui_fixture_run_init(&r, 2, WORK_CPU);
     t = render_models(ui, &r, 2, 0, 120, 40);
     /* Without colour, states differ by glyph: R running, r ready. */
     ck_assert_ptr_nonnull(line_with(t, "Rrun 2", line, sizeof(line)));
@@ -896,29 +805,29 @@ START_TEST(test_panels_notes)
     struct run_figs f;
     char buf[256];
 
-    fix_figs(&f, PROBE_MODEL_LOOP, WORK_CPU, 0);
+    ui_fixture_figs(&f, PROBE_MODEL_LOOP, WORK_CPU, 0);
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "1 of 2 cores busy: CPU work blocks the loop (lag 250 ms)");
-    fix_figs(&f, PROBE_MODEL_LOOP, WORK_IO, 0);
+    ui_fixture_figs(&f, PROBE_MODEL_LOOP, WORK_IO, 0);
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "1 thread, 8 requests in flight: 95% of the ideal 400 req/s on 0.05 "
                           "cores");
-    fix_figs(&f, PROBE_MODEL_THREADS, WORK_CPU, 0);
+    ui_fixture_figs(&f, PROBE_MODEL_THREADS, WORK_CPU, 0);
     f.gil = true;
     f.cores = 1.02f;
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "1 of 2 cores busy: the GIL lets one thread compute at a time");
-    fix_figs(&f, PROBE_MODEL_LOOP, WORK_CPU, 0);
+    ui_fixture_figs(&f, PROBE_MODEL_LOOP, WORK_CPU, 0);
     f.offload = true;
     f.cores = 1.9f;
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "1.9 of 2 cores busy: the thread pool computes, the loop hands out work");
-    fix_figs(&f, PROBE_MODEL_PROCS, WORK_CPU, 0);
+    ui_fixture_figs(&f, PROBE_MODEL_PROCS, WORK_CPU, 0);
     f.cores = 0.5f;
     f.rq_wait = 1.5f;
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "0.5 of 2 cores busy; tasks queue for a core (1.5 cores' worth)");
-    fix_figs(&f, PROBE_MODEL_THREADS, WORK_LOCK, 0);
+    ui_fixture_figs(&f, PROBE_MODEL_THREADS, WORK_LOCK, 0);
     f.state_count[PROBE_ST_LOCK] = 5;
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "5 of 8 tasks wait for the lock; 2 of 2 cores busy");

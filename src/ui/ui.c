@@ -443,6 +443,11 @@ static void ui__compose(struct ui *ui, struct canvas *c)
     view_draw(&ui->view, &x);
 }
 
+void ui_render(struct ui *ui, struct canvas *c)
+{
+    ui__compose(ui, c);
+}
+
 bool ui_frame(struct ui *ui)
 {
     if (ui->term == NULL || !ui->dirty)

@@ -130,5 +130,9 @@ bool ui_frame(struct ui *ui);
 /* Draws the screen into a w x h canvas without a terminal; *out_utf8 gets the
  * rows joined by '\n' (trailing blanks trimmed), to be freed by the caller. */
 int ui_render_text(struct ui *ui, int w, int h, char **out_utf8);
+/* Composes the screen into c (its size), as a frame does before the diff;
+ * for benchmarks. */
+struct canvas;
+void ui_render(struct ui *ui, struct canvas *c);
 
 #endif
