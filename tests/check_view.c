@@ -459,7 +459,7 @@ START_TEST(test_panels_200x50)
     ck_assert_has(line, "cores 1.00/2");
     ck_assert_ptr_nonnull(line_with(t, "runq ", line, sizeof(line)));
     ck_assert_int_eq(count_of(line, "runq "), 4);
-    ck_assert_has(line, "R 2/8  wait 0.50 cores");
+    ck_assert_has(line, "R 2/8  waiting 0.50");
     ck_assert_has(line, "ready 7  lag 250ms");        /* the loop's queue */
     ck_assert_has(line, "ready 3");                  /* the runtime's */
     /* Tasks: one cell per task, the legend beside them. */
@@ -826,7 +826,7 @@ START_TEST(test_panels_notes)
     f.cores = 0.5f;
     f.rq_wait = 1.5f;
     panels_note(&f, 20, buf, sizeof(buf));
-    ck_assert_str_eq(buf, "0.5 of 2 cores busy; tasks queue for a core (1.5 cores' worth)");
+    ck_assert_str_eq(buf, "0.5 of 2 cores busy; tasks queue for a core (1.5 waiting on average)");
     ui_fixture_figs(&f, PROBE_MODEL_THREADS, WORK_LOCK, 0);
     f.state_count[PROBE_ST_LOCK] = 5;
     panels_note(&f, 20, buf, sizeof(buf));

@@ -245,7 +245,7 @@ void panels_note(const struct run_figs *f, double latency_ms, char *buf, size_t 
         } else if (f->cores >= 0.85 * of) {
             snprintf(buf, len, "%s: every core computes", cb);
         } else if (f->rq_wait_ok && f->rq_wait >= 0.25) {
-            snprintf(buf, len, "%s; tasks queue for a core (%.1f cores' worth)", cb,
+            snprintf(buf, len, "%s; tasks queue for a core (%.1f waiting on average)", cb,
                      f->rq_wait);
         } else {
             snprintf(buf, len, "%s", cb);
@@ -523,12 +523,14 @@ static void panels__runq(const struct panels__ctx *c, int y)
         get = panels__g_rtq;
     } else {
         if (f->rq_wait_ok)
-            snprintf(buf, sizeof(buf), c->w >= 40 ? "R %d/%d  wait %.2f cores" : "R %d/%d wait %.2fc",
+            /* rq_wait sums each task's share of time spent runnable but
+             * waiting: the mean count of this model's tasks in a queue. */
+            snprintf(buf, sizeof(buf), c->w >= 40 ? "R %d/%d  waiting %.2f" : "R %d/%d wait %.2f",
                      f->os_running, f->os_tasks, f->rq_wait);
         else
-            snprintf(buf, sizeof(buf), "R %d/%d  wait n/a", f->os_running, f->os_tasks);
+            snprintf(buf, sizeof(buf), "R %d/%d  waiting n/a", f->os_running, f->os_tasks);
         get = panels__g_rqwait;
-        scale = f->rq_wait_ok ? (float)MAX(f->ncpu, 1) : (float)MAX(f->os_tasks, 1);
+        scale = f->rq_wait_ok ? 0 : (float)MAX(f->os_tasks, 1);
     }
     x = panels__put(c, x, y, buf, THEME_NORMAL) + 1;
     panels__spark(c, x, y, right - x, get, 0, scale);
@@ -627,7 +629,7 @@ static void panels__tasks(const struct panels__ctx *c, int y, int rows, int lege
 
     /* Legend: glyph, state, count; only states that have tasks. Inline,
      * after a grid that leaves room on its one row. */
-    if (legend <= 0 && !(rows == 1 && inl))
+    if (legend <= 0 && !inl)
         return;
     {
         int ly = y + rows, lx = x0, line = 0, right = c->x0 + c->w;
@@ -829,7 +831,9 @@ static void panels__heights(const struct panels__ctx *c, int h, const char *note
             rows[PR_CSW]++;
             extra--;
         }
-        add = CLAMP(want_grid - 1, 0, extra);
+        /* A grid of several rows only when it fits whole (else the bar,
+         * with its legend beside it). */
+        add = !*inl && want_grid - 1 <= extra ? want_grid - 1 : 0;
         rows[PR_GRID] += add;
         extra -= add;
         if (c->f->ncpu > 1 && c->f->ncpu <= 16 && extra >= c->f->ncpu) {
