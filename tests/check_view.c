@@ -831,6 +831,14 @@ START_TEST(test_panels_notes)
     f.state_count[PROBE_ST_LOCK] = 5;
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "5 of 8 tasks wait for the lock; 2 of 2 cores busy");
+    ui_fixture_figs(&f, PROBE_MODEL_LOOP, WORK_CPU, 0);
+    f.cores = 0.05f;
+    f.rq_wait = 0.9f;
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "0.1 of 2 cores busy: its tasks wait for a core (0.9 waiting on average)");
+    f.rq_wait = 0;
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "0.1 of 2 cores busy");
     f.state = RUN_M_STARTING;
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "starting 8 tasks");

@@ -232,13 +232,18 @@ void panels_note(const struct run_figs *f, double latency_ms, char *buf, size_t 
     switch (f->workload) {
     case WORK_CPU:
     case WORK_MIXED:
-        if (f->kind == PROBE_MODEL_LOOP && !f->offload) {
+        if (f->cores < 0.5 && f->rq_wait_ok && f->rq_wait >= 0.25) {
+            /* Starved: whatever the model, its work waits for a core
+             * (shared with other models or other programs). */
+            snprintf(buf, len, "%s: its tasks wait for a core (%.1f waiting on average)", cb,
+                     f->rq_wait);
+        } else if (f->kind == PROBE_MODEL_LOOP && !f->offload && f->cores >= 0.5) {
             if (f->loop_ok && f->loop_lag_ms >= 10)
                 snprintf(buf, len, "%s: CPU work blocks the loop (lag %.0f ms)", cb,
                          f->loop_lag_ms);
             else
                 snprintf(buf, len, "%s: CPU work blocks the loop", cb);
-        } else if (f->kind == PROBE_MODEL_LOOP) {
+        } else if (f->kind == PROBE_MODEL_LOOP && f->offload) {
             snprintf(buf, len, "%s: the thread pool computes, the loop hands out work", cb);
         } else if (f->kind == PROBE_MODEL_THREADS && f->gil) {
             snprintf(buf, len, "%s: the GIL lets one thread compute at a time", cb);
