@@ -826,7 +826,7 @@ START_TEST(test_panels_notes)
     f.cores = 0.5f;
     f.rq_wait = 1.5f;
     panels_note(&f, 20, buf, sizeof(buf));
-    ck_assert_str_eq(buf, "0.5 of 2 cores busy; tasks queue for a core (1.5 waiting on average)");
+    ck_assert_str_eq(buf, "0.50 of 2 cores busy; tasks queue for a core (1.5 waiting on average)");
     ui_fixture_figs(&f, PROBE_MODEL_THREADS, WORK_LOCK, 0);
     f.state_count[PROBE_ST_LOCK] = 5;
     panels_note(&f, 20, buf, sizeof(buf));
@@ -835,10 +835,10 @@ START_TEST(test_panels_notes)
     f.cores = 0.05f;
     f.rq_wait = 0.9f;
     panels_note(&f, 20, buf, sizeof(buf));
-    ck_assert_str_eq(buf, "0.1 of 2 cores busy: its tasks wait for a core (0.9 waiting on average)");
+    ck_assert_str_eq(buf, "0.05 of 2 cores busy: its tasks wait for a core (0.9 waiting on average)");
     f.rq_wait = 0;
     panels_note(&f, 20, buf, sizeof(buf));
-    ck_assert_str_eq(buf, "0.1 of 2 cores busy");
+    ck_assert_str_eq(buf, "0.05 of 2 cores busy");
     f.state = RUN_M_STARTING;
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "starting 8 tasks");

@@ -204,10 +204,12 @@ static void panels__cores_text(double cores, int of, char *b, size_t len)
 {
     double r = round(cores);
 
-    if (fabs(cores - r) < 0.1)
+    /* "1 of 2" reads at a glance; below one core the decimals matter. */
+    if (r >= 1 && fabs(cores - r) < 0.1)
         snprintf(b, len, "%.0f of %d core%s busy", r, of, of == 1 ? "" : "s");
     else
-        snprintf(b, len, "%.1f of %d core%s busy", cores, of, of == 1 ? "" : "s");
+        snprintf(b, len, cores < 1 ? "%.2f of %d core%s busy" : "%.1f of %d core%s busy",
+                 cores, of, of == 1 ? "" : "s");
 }
 
 void panels_note(const struct run_figs *f, double latency_ms, char *buf, size_t len)
