@@ -515,6 +515,15 @@ START_TEST(test_schedwatch_models)
     ck_assert_int_eq(pty_send(p, "0"), 0);
     ck_wait_for(p, " 2 threads");
     ck_assert(pty_wait_gone(p, "0:all", WAIT_MS));
+    /* A click on the third panel (xterm SGR mouse: press and release at
+     * column 150, row 20, 1-based) focuses it; another goes back. */
+    ck_assert_int_eq(pty_send(p, "\033[<0;150;20M\033[<0;150;20m"), 0);
+    ck_wait_for(p, "0:all");
+    ck_assert(pty_wait_gone(p, " 1 procs", WAIT_MS));
+    ck_assert(pty_screen_contains(p, " 3 loop"));
+    ck_assert_int_eq(pty_send(p, "\033[<0;150;20M\033[<0;150;20m"), 0);
+    ck_wait_for(p, " 1 procs");
+    ck_assert(pty_wait_gone(p, "0:all", WAIT_MS));
     /* Freeze, step back: the shown sample's time changes. */
     ck_assert_int_eq(pty_send(p, " "), 0);
     ck_wait_for(p, "FROZEN");
