@@ -5,13 +5,16 @@
  * as a terminal would. The figure is the utime + stime of the monitor
  * process alone (/proc/PID/stat fields 14 and 15: its model hosts, workers
  * and the latency server are other processes), over a measured stretch
- * after a warm-up, as a share of one core.
+ * after a warm-up, as a share of one core. Then the same run --headless (no
+ * screen at all: the sampler and the models' figures only) for as long, so
+ * the screen's own share is the difference.
  *
  *   tests/bench/monitor [--bin PATH] [--warmup S] [--seconds S] [--cols C] [--rows R]
  *                       [-- schedwatch options]     (default: -w io -n 1000)
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pty.h"
+#include "../pty.h"
 
 /* (14) utime + (15) stime of pid, in clock ticks; -1 if unreadable. */
 static long long bench__cpu_ticks(pid_t pid)
@@ -153,5 +156,44 @@ int main(int argc, char **argv)
     if (pty_wait_exit(p, 30000, &status) < 0)
         fprintf(stderr, "the monitor did not quit in 30 s\n");
     pty_free(p);
+
+    /* The same without a screen. */
+    {
+        char dur[32];
+        const char *hargs[72];
+        int nh = 0, devnull;
+        pid_t pid;
+
+        snprintf(dur, sizeof(dur), "%.0fs", warmup + secs + 5);
+        hargs[nh++] = bin;
+        hargs[nh++] = "--headless";
+        hargs[nh++] = "-d";
+        hargs[nh++] = dur;
+        for (int i = 1; i < na; i++)
+            hargs[nh++] = args[i];
+        hargs[nh] = NULL;
+        pid = fork();
+        if (pid < 0)
+            return 1;
+        if (pid == 0) {
+            devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, STDOUT_FILENO);
+            execv(bin, (char *const *)hargs);
+            _exit(127);
+        }
+        usleep((useconds_t)(warmup * 1e6));
+        c0 = bench__cpu_ticks(pid);
+        t0 = bench__now();
+        usleep((useconds_t)(secs * 1e6));
+        c1 = bench__cpu_ticks(pid);
+        t1 = bench__now();
+        waitpid(pid, &status, 0);
+        if (c0 >= 0 && c1 >= 0)
+            printf("the same --headless (no screen): %.2f s of CPU in %.1f s = %.2f%% of one "
+                   "core\n", (double)(c1 - c0) / (double)tck, t1 - t0,
+                   100.0 * (double)(c1 - c0) / (double)tck / (t1 - t0));
+        bench__loadavg(load1, sizeof(load1));
+        printf("loadavg after:  %s\n", load1);
+    }
     return 0;
 }
