@@ -22,9 +22,10 @@
  *   work      units per second and, when tasks measure latency, p50 / p99
  *   note      one line derived from the numbers above (panels_note)
  *
- * Height: the nine rows are the minimum; rows beyond go to, in order, a
- * second switches row, a separate memory bar, a second note line, the task
- * grid, one line per core with its own history, and a second legend line.
+ * Height: the nine rows are the minimum (eight when the legend fits beside
+ * the tasks); rows beyond go to, in order, more note lines, a memory bar row
+ * of its own, a second switches row, the task grid, one line per core with
+ * its own history, and a second legend line.
  * Below nine rows the least telling rows drop out (legend first, the note
  * and the title last).
  *
@@ -824,16 +825,16 @@ static void panels__heights(const struct panels__ctx *c, int h, const char *note
         int want_grid = ng > 0 && ng == c->f->ntasks ? (int)((ng + (uint32_t)gw - 1) / (uint32_t)gw) : 1;
         int add;
 
-        if (extra > 0) {
-            rows[PR_MEM]++;
-            extra--;
-        }
-        /* The note: up to three lines (a rough count: wrapping at words
-         * takes a little more than width alone). */
+        /* The note first: up to three lines (a rough count: wrapping at
+         * words takes a little more than width alone). */
         add = CLAMP((canvas_str_width(note) + c->w / 4) / MAX(c->w, 1), 0, 2);
         add = MIN(add, extra);
         rows[PR_NOTE] += add;
         extra -= add;
+        if (extra > 0) {
+            rows[PR_MEM]++;
+            extra--;
+        }
         if (extra > 0) {
             rows[PR_CSW]++;
             extra--;

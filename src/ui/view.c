@@ -759,7 +759,7 @@ static void view__help(struct view_state *v, const struct widgets_ctx *x)
     if (v->nmodel_pid > 0) {
         keys = view__help_model_keys;
         nkeys = (int)ARRAY_SIZE(view__help_model_keys);
-        kw = 20;
+        kw = 18;
     }
     /* Frame, keys, blank, title, one line per source, blank, theme line. */
     bw = MIN(c->w - 2, 90);
