@@ -405,7 +405,8 @@ END_TEST
 /* ---- the model panels --------------------------------------------------------------- */
 
 /* Feeds nsamples samples (models set before each) and renders w x h. */
-static char *render_models(struct ui *ui, struct ui_fixture_run *r, int nsamples, int ntree, int w, int h)
+static char *render_models(struct ui *ui, struct ui_fixture_run *r, int nsamples, int ntree,
+                           int w, int h)
 {
     int ntasks[] = { 3 };
     struct ui_fixture f;
@@ -835,7 +836,8 @@ START_TEST(test_panels_notes)
     f.cores = 0.05f;
     f.rq_wait = 0.9f;
     panels_note(&f, 20, buf, sizeof(buf));
-    ck_assert_str_eq(buf, "0.05 of 2 cores busy: its tasks wait for a core (0.9 waiting on average)");
+    ck_assert_str_eq(buf,
+                     "0.05 of 2 cores busy: its tasks wait for a core (0.9 waiting on average)");
     f.rq_wait = 0;
     panels_note(&f, 20, buf, sizeof(buf));
     ck_assert_str_eq(buf, "0.05 of 2 cores busy");

@@ -822,7 +822,8 @@ static void panels__heights(const struct panels__ctx *c, int h, const char *note
     {
         int gw = MAX(c->w - PANELS_LW, 1);
         uint32_t ng = c->e->ngrid[c->i];
-        int want_grid = ng > 0 && ng == c->f->ntasks ? (int)((ng + (uint32_t)gw - 1) / (uint32_t)gw) : 1;
+        int want_grid = ng > 0 && ng == c->f->ntasks
+                            ? (int)((ng + (uint32_t)gw - 1) / (uint32_t)gw) : 1;
         int add;
 
         /* The note first: up to three lines (a rough count: wrapping at

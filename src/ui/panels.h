@@ -10,8 +10,8 @@
  * the shown one, so a frozen, stepped-back screen is the screen as it was.
  *
  * The ring keeps PANELS_HIST_CAP samples (5 minutes at the default 10 Hz).
- * An entry is about 6 KB (four models' figures and up to PANELS_GRID_MAX task
- * states each, four bits a task), so the ring is at most about 18 MB, touched
+ * An entry is about 6.5 KB (four models' figures and up to PANELS_GRID_MAX task
+ * states each, four bits a task), so the ring is at most about 19 MB, touched
  * only as it fills.
  */
 #ifndef SW_UI_PANELS_H
