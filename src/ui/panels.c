@@ -533,7 +533,7 @@ static void panels__runq(const struct panels__ctx *c, int y)
         if (f->rq_wait_ok)
             /* rq_wait sums each task's share of time spent runnable but
              * waiting: the mean count of this model's tasks in a queue. */
-            snprintf(buf, sizeof(buf), c->w >= 40 ? "R %d/%d  waiting %.2f" : "R %d/%d wait %.2f",
+            snprintf(buf, sizeof(buf), c->w >= 44 ? "R %d/%d  waiting %.2f" : "R %d/%d wait %.2f",
                      f->os_running, f->os_tasks, f->rq_wait);
         else
             snprintf(buf, sizeof(buf), "R %d/%d  waiting n/a", f->os_running, f->os_tasks);
@@ -685,39 +685,57 @@ static void panels__mem_bar(const struct panels__ctx *c, int x, int y, int w, do
     meter_mode_bar.draw(c->x, (struct canvas_rect){ x, y, w, 1 }, &m);
 }
 
+/* The memory figures as text: "RSS 326M PSS 64.5M" (PSS for procs), and the
+ * part per task ("70.5K/task", or "" when not measured). */
+static void panels__mem_text(const struct run_figs *f, char *figs, size_t flen, char *per,
+                             size_t plen)
+{
+    char rss[16], pss[16], pt[16];
+
+    widgets_fmt_bytes(rss, sizeof(rss), 6, (double)f->rss);
+    widgets_fmt_bytes(pss, sizeof(pss), 6, (double)f->pss);
+    if (f->kind == PROBE_MODEL_PROCS)
+        snprintf(figs, flen, "RSS %s PSS %s", rss, f->pss_ok ? pss : "n/a");
+    else
+        snprintf(figs, flen, "RSS %s", rss);
+    per[0] = '\0';
+    if (f->mem_per_task_ok) {
+        widgets_fmt_bytes(pt, sizeof(pt), 6, f->mem_per_task);
+        snprintf(per, plen, "%s/task", pt);
+    }
+}
+
+/* Whether figures, per task and the bar share one row. */
+static bool panels__mem_inline(const struct panels__ctx *c)
+{
+    char figs[64], per[32];
+
+    panels__mem_text(c->f, figs, sizeof(figs), per, sizeof(per));
+    return canvas_str_width(figs) + 1 + (per[0] ? canvas_str_width(per) + 1 : 0) +
+           c->mem_bar_w <= c->w - PANELS_LW;
+}
+
 static void panels__memory(const struct panels__ctx *c, int y, int rows)
 {
     const struct run_figs *f = c->f;
-    int x = c->x0 + PANELS_LW, right = c->x0 + c->w;
-    char rss[16], pss[16], per[16], buf[96];
+    int x = c->x0 + PANELS_LW, right = c->x0 + c->w, bar_w = c->mem_bar_w;
+    char figs[64], per[32];
     double frac = c->mem_scale > 0 ? panels__mem(f) / c->mem_scale : 0;
-    /* One scale across the panels: the same bar width everywhere, on its
-     * own row when there is one, else a short one at the right edge. */
-    int bar_w = rows >= 2 ? c->mem_bar_w : MIN(10, c->mem_bar_w);
 
-    if (rows < 2 && c->w - PANELS_LW < 30)
-        bar_w = 0;                  /* no room beside the figures */
-    if (rows < 2 && bar_w > 0)
-        right -= bar_w + 1;
+    /* One scale across the panels: the largest model fills a bar, and the
+     * bar has the same width in every panel, at the right end of the row
+     * or, when the figures need the row, on the next one. */
     panels__label(c, y, "mem");
-    widgets_fmt_bytes(rss, sizeof(rss), 6, (double)f->rss);
-    widgets_fmt_bytes(pss, sizeof(pss), 6, (double)f->pss);
-    if (f->mem_per_task_ok)
-        widgets_fmt_bytes(per, sizeof(per), 6, f->mem_per_task);
-    if (f->kind == PROBE_MODEL_PROCS)
-        snprintf(buf, sizeof(buf), "RSS %s PSS %s", rss, f->pss_ok ? pss : "n/a");
-    else
-        snprintf(buf, sizeof(buf), "RSS %s", rss);
-    if (x + canvas_str_width(buf) <= right)
-        x = panels__put(c, x, y, buf, THEME_NORMAL) + 1;
-    if (f->mem_per_task_ok) {
-        snprintf(buf, sizeof(buf), "%s/task", per);
-        if (x + canvas_str_width(buf) <= right)
-            x = panels__put(c, x, y, buf, THEME_NORMAL) + 1;
-    }
+    panels__mem_text(f, figs, sizeof(figs), per, sizeof(per));
+    if (rows < 2)
+        right -= bar_w + 1;
+    if (x + canvas_str_width(figs) <= right)
+        x = panels__put(c, x, y, figs, THEME_NORMAL) + 1;
+    if (per[0] && x + canvas_str_width(per) <= right)
+        panels__put(c, x, y, per, THEME_NORMAL);
     if (rows >= 2)
         panels__mem_bar(c, c->x0 + PANELS_LW, y + 1, bar_w, frac);
-    else if (bar_w > 0)
+    else
         panels__mem_bar(c, c->x0 + c->w - bar_w, y, bar_w, frac);
 }
 
@@ -832,7 +850,7 @@ static void panels__heights(const struct panels__ctx *c, int h, const char *note
         add = MIN(add, extra);
         rows[PR_NOTE] += add;
         extra -= add;
-        if (extra > 0) {
+        if (extra > 0 && !panels__mem_inline(c)) {
             rows[PR_MEM]++;
             extra--;
         }
@@ -856,11 +874,42 @@ static void panels__heights(const struct panels__ctx *c, int h, const char *note
     }
 }
 
-static void panels__one(const struct panels__ctx *c, struct canvas_rect r, bool focused)
+/* One layout row of panels shares one set of row heights, so that each row
+ * of figures is on the same screen line in every panel: the largest wish of
+ * each part, then cut back (least telling extras first) to the height. */
+static void panels__unify(int (*want)[PR_COUNT], int n, int h, int *rows)
+{
+    static const enum panels__row cut[] = { PR_LEGEND, PR_CORES, PR_GRID, PR_CSW, PR_MEM,
+                                            PR_NOTE };
+    static const enum panels__row drop[] = { PR_LEGEND, PR_RUNQ, PR_CSW, PR_MEM, PR_WORK,
+                                             PR_CORES, PR_GRID, PR_NOTE, PR_TITLE };
+    int sum = 0;
+
+    for (int r = 0; r < PR_COUNT; r++) {
+        rows[r] = 0;
+        for (int j = 0; j < n; j++)
+            rows[r] = MAX(rows[r], want[j][r]);
+        sum += rows[r];
+    }
+    for (size_t k = 0; sum > h && k < ARRAY_SIZE(cut); k++) {
+        int base = cut[k] == PR_LEGEND ? 0 : 1;
+
+        while (sum > h && rows[cut[k]] > base) {
+            rows[cut[k]]--;
+            sum--;
+        }
+    }
+    for (size_t k = 0; sum > h && k < ARRAY_SIZE(drop); k++) {
+        sum -= rows[drop[k]];
+        rows[drop[k]] = 0;
+    }
+}
+
+static void panels__one(const struct panels__ctx *c, struct canvas_rect r, bool focused,
+                        const int *rows, bool inl)
 {
     const struct run_figs *f = c->f;
-    int rows[PR_COUNT], y = r.y;
-    bool inl;
+    int y = r.y;
     char note[256];
     struct canvas_rect old = canvas_clip(c->x->c, r);
     bool dim = f->state == RUN_M_WAITING || f->state == RUN_M_FAILED;
@@ -877,7 +926,6 @@ static void panels__one(const struct panels__ctx *c, struct canvas_rect r, bool 
         canvas_clip(c->x->c, old);
         return;
     }
-    panels__heights(c, r.h, note, rows, &inl);
     if (rows[PR_TITLE])
         panels__title(c, y, focused);
     y += rows[PR_TITLE];
@@ -958,27 +1006,48 @@ void panels_draw(struct panels_state *p, const struct widgets_ctx *x, struct can
         focus = -1;
     }
     panels__grid_shape(n, r.w, &cols, &rows);
-    c.mem_bar_w = CLAMP((r.w - (cols - 1)) / cols - PANELS_LW, 0, 40);
-    for (int j = 0; j < n; j++) {
-        int col = j % cols, row = j / cols;
-        int pw = (r.w - (cols - 1)) / cols, ph = r.h / rows;
-        struct canvas_rect pr = { r.x + col * (pw + 1), r.y + row * ph, pw, ph };
+    c.mem_bar_w = CLAMP((r.w - (cols - 1)) / cols - PANELS_LW - 22, 8, 16);
+    for (int row = 0; row < rows; row++) {
+        struct canvas_rect pr[PANELS_MAX];
+        int want[PANELS_MAX][PR_COUNT], nw = 0, heights[PR_COUNT], first = row * cols;
+        int last = MIN(first + cols, n);
+        char note[256];
+        bool inl;
 
-        if (col == cols - 1)
-            pr.w = r.x + r.w - pr.x;
-        if (row == rows - 1)
-            pr.h = r.y + r.h - pr.y;
-        if (col > 0) {
-            for (int yy = pr.y; yy < pr.y + pr.h; yy++)
-                canvas_put_cp(x->c, pr.x - 1, yy, x->g->sep, widgets_style(x, THEME_BORDER));
+        for (int j = first; j < last; j++) {
+            int col = j - first, pw = (r.w - (cols - 1)) / cols, ph = r.h / rows;
+
+            pr[col] = (struct canvas_rect){ r.x + col * (pw + 1), r.y + row * ph, pw, ph };
+            if (col == cols - 1)
+                pr[col].w = r.x + r.w - pr[col].x;
+            if (row == rows - 1)
+                pr[col].h = r.y + r.h - pr[col].y;
+            c.i = list[j];
+            c.f = &e->f[c.i];
+            c.x0 = pr[col].x;
+            c.w = pr[col].w;
+            if (c.f->t_ns == 0 && c.f->state != RUN_M_FAILED)
+                continue;           /* no figures: only a note, no rows to align */
+            panels_note(c.f, e->latency_ms, note, sizeof(note));
+            panels__heights(&c, pr[col].h, note, want[nw++], &inl);
         }
-        c.i = list[j];
-        c.f = &e->f[c.i];
-        c.x0 = pr.x;
-        c.w = pr.w;
-        panels__one(&c, pr, focus >= 0);
-        p->rect[c.i] = pr;
-        p->nrect = MAX(p->nrect, c.i + 1);
+        panels__unify(want, nw, last > first ? pr[0].h : 0, heights);
+        for (int j = first; j < last; j++) {
+            int col = j - first;
+
+            if (col > 0) {
+                for (int yy = pr[col].y; yy < pr[col].y + pr[col].h; yy++)
+                    canvas_put_cp(x->c, pr[col].x - 1, yy, x->g->sep,
+                                  widgets_style(x, THEME_BORDER));
+            }
+            c.i = list[j];
+            c.f = &e->f[c.i];
+            c.x0 = pr[col].x;
+            c.w = pr[col].w;
+            panels__one(&c, pr[col], focus >= 0, heights, heights[PR_LEGEND] == 0);
+            p->rect[c.i] = pr[col];
+            p->nrect = MAX(p->nrect, c.i + 1);
+        }
     }
     /* Panels not drawn (focus on another) cannot be clicked. */
     for (int i = 0; i < p->nrect; i++) {
