@@ -124,6 +124,7 @@ static void app__take_sample(struct app *app)
     if (app->report != NULL)
         report_sample(app->report, s, sampler_caps(app->sampler), app->run);
     if (app->ui != NULL) {
+        ui_set_run(app->ui, app->run);      /* the models go with this sample */
         ui_set_sample(app->ui, s, sampler_caps(app->sampler));
         app__status(app);
         if (ui_overlay_shown(app->ui))
@@ -257,6 +258,49 @@ static void app__compare(struct app *app, bool show)
     free(text);
 }
 
+/* A key asked for a live change to the models: apply it and say how it went. */
+static void app__model_action(struct app *app, enum ui_action a)
+{
+    struct run *r = app->run;
+    if (r == NULL)
+        return;
+    const struct run_opts *o = run_options(r);
+    switch (a) {
+    case UI_ACT_WORKLOAD:
+        run_set_workload(r, (enum work_kind)((o->workload + 1) % WORK_COUNT));
+        break;
+    case UI_ACT_TASKS_MORE:
+    case UI_ACT_TASKS_FEWER:
+        for (int i = 0; i < run_count(r); i++) {
+            enum probe_model k = run_figs(r, i)->kind;
+            uint32_t n = o->ntasks[k];
+            n = a == UI_ACT_TASKS_MORE ? MIN(n * 2, (uint32_t)RUN_MAX_TASKS) : MAX(n / 2, 1u);
+            if (o->workload == WORK_PINGPONG)
+                n = MAX(n & ~1u, 2u);       /* pairs */
+            if (n != o->ntasks[k])
+                run_set_tasks(r, k, n);
+        }
+        break;
+    case UI_ACT_GIL:
+        run_set_gil(r, !o->gil);
+        break;
+    case UI_ACT_OFFLOAD:
+        run_set_offload(r, !o->offload);
+        break;
+    case UI_ACT_MODE:
+        run_set_mode(r, (enum run_mode)((o->mode + 1) % RUN_MODE_COUNT));
+        break;
+    case UI_ACT_RESTART:
+        run_restart(r);
+        break;
+    default:
+        /* GOMAXPROCS: the ui offers p/P only while a goroutines model runs,
+         * and none runs in this build. */
+        break;
+    }
+    app__status(app);
+}
+
 static void app__on_input(uv_poll_t *h, int status, int events)
 {
     struct app *app = h->data;
@@ -277,7 +321,8 @@ static void app__on_input(uv_poll_t *h, int status, int events)
             app__compare(app, key == 'c' && !ui_overlay_shown(app->ui));
             continue;
         }
-        switch (ui_handle_key(app->ui, key)) {
+        enum ui_action a = ui_handle_key(app->ui, key);
+        switch (a) {
         case UI_ACT_QUIT:
             app__stop(app, 0);
             break;
@@ -286,6 +331,9 @@ static void app__on_input(uv_poll_t *h, int status, int events)
             break;
         case UI_ACT_NONE:
         case UI_ACT_REDRAW:
+            break;
+        default:
+            app__model_action(app, a);
             break;
         }
     }
