@@ -859,6 +859,9 @@ static void view__draw_models(struct view_state *v, const struct widgets_ctx *x,
     sum_lines = MIN(view__flow_height(items, nitems, c->w), c->h >= 40 ? 2 : 1);
     y += widgets_flow(x, (struct canvas_rect){ 0, y, c->w, sum_lines }, items, nitems);
     trows = view__table_rows(v);
+    /* A lesson's caption and verdicts sit just above the fairness line; the
+     * panels keep the rest. */
+    bottom -= lesson_view_draw(v->lesson, x, bottom, MAX((bottom - y) / 3, 0));
     if (v->ntree > 0)
         table_h = CLAMP(trows + 1, 4, MAX((bottom - y) / 3, 4));
     panel_h = MAX(bottom - y - table_h, 0);
