@@ -1329,8 +1329,13 @@ static void sched__exit_all(void)
 
     gort__lock(&gort__sched.lock);
     st_rel(&gort__sched.exiting, 1);
-    for (m = gort__sched.allm; m; m = m->alllink)
+    for (m = gort__sched.allm; m; m = m->alllink) {
+        struct gort_g *g = ld_rlx(&m->curg);
+        /* a goroutine still running gets to the scheduler at its next preemption point */
+        if (g)
+            st_rlx(&g->top.preempt, 1);
         gort__note_wake(&m->park);
+    }
     gort__unlock(&gort__sched.lock);
     gort__note_wake(&gort__sched.sysmon_note);
     gort__netpoll_break();
