@@ -94,14 +94,15 @@ uint64_t gort__timer_next(void)
 
 uint64_t gort__timer_run(uint64_t now)
 {
-    struct gort_g *list = NULL;
+    struct gort_g *list = NULL, **tailp = &list;
     uint64_t next;
 
     gort__lock(&tm.lock);
-    while (tm.n && tm.heap[0].when <= now) {
+    while (tm.n && tm.heap[0].when <= now) { /* in deadline order */
         struct gort_g *g = timer__pop();
-        g->schedlink = list;
-        list = g;
+        g->schedlink = NULL;
+        *tailp = g;
+        tailp = &g->schedlink;
     }
     timer__publish();
     next = tm.n ? tm.heap[0].when : UINT64_MAX;
