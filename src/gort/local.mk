@@ -25,3 +25,21 @@ tests_gort_check_gort_SOURCES = tests/gort/check_gort.c
 tests_gort_check_gort_CFLAGS = $(GORT_TEST_CFLAGS)
 tests_gort_check_gort_LDADD = $(GORT_TEST_LIBS)
 endif
+
+# Benchmarks (not tests): tests/bench/gort/run.sh runs them all.
+GORT_BENCHES = tests/bench/gort/bench_pingpong tests/bench/gort/bench_spawn \
+	tests/bench/gort/bench_idle tests/bench/gort/bench_switch tests/bench/gort/bench_fanout
+noinst_PROGRAMS += $(GORT_BENCHES)
+GORT_BENCH_COMMON = tests/bench/gort/bench_common.c tests/bench/gort/bench_common.h
+tests_bench_gort_bench_pingpong_SOURCES = tests/bench/gort/bench_pingpong.c $(GORT_BENCH_COMMON)
+tests_bench_gort_bench_pingpong_LDADD = $(GORT_LIBS) -lm
+tests_bench_gort_bench_spawn_SOURCES = tests/bench/gort/bench_spawn.c $(GORT_BENCH_COMMON)
+tests_bench_gort_bench_spawn_LDADD = $(GORT_LIBS) -lm
+tests_bench_gort_bench_idle_SOURCES = tests/bench/gort/bench_idle.c $(GORT_BENCH_COMMON)
+tests_bench_gort_bench_idle_LDADD = $(GORT_LIBS) -lm
+tests_bench_gort_bench_switch_SOURCES = tests/bench/gort/bench_switch.c $(GORT_BENCH_COMMON)
+tests_bench_gort_bench_switch_LDADD = $(GORT_LIBS) -lm
+tests_bench_gort_bench_fanout_SOURCES = tests/bench/gort/bench_fanout.c $(GORT_BENCH_COMMON)
+tests_bench_gort_bench_fanout_LDADD = $(GORT_LIBS) -lm
+EXTRA_DIST += tests/bench/gort/run.sh tests/bench/gort/pingpong.go tests/bench/gort/spawn.go \
+	tests/bench/gort/idle.go tests/bench/gort/switch.go tests/bench/gort/fanout.go

@@ -220,7 +220,7 @@ static void sched__probe_runq(struct gort_p *p)
         uint32_t n = ld_rlx(&p->runqtail) - ld_rlx(&p->runqhead);
         struct gort_g *next = ld_rlx(&p->runnext);
         st_rlx(&p->probe->runq_len, n > GORT_RUNQ ? GORT_RUNQ : n);
-        st_rlx(&p->probe->runnext, next ? next->id : 0);
+        st_rlx(&p->probe->runnext, next ? ld_rlx(&next->id) : 0);
     }
 }
 
@@ -434,7 +434,8 @@ static void sched__probe_p(struct gort_p *p)
 {
     if (p->probe) {
         st_rlx(&p->probe->status, ld_rlx(&p->status));
-        st_rlx(&p->probe->m, p->m ? p->m->id : -1);
+        struct gort_m *m = ld_rlx(&p->m);
+        st_rlx(&p->probe->m, m ? m->id : -1);
     }
 }
 
@@ -456,7 +457,7 @@ static void sched__pretire(struct gort_p *p)
         sched__globrunqput(g);
     gort__stack_drain_cache(p);
     st_rel(&p->status, GORT_PP_DEAD);
-    p->m = NULL;
+    st_rlx(&p->m, NULL);
     sched__probe_p(p);
 }
 
@@ -468,7 +469,7 @@ static void sched__pidleput(struct gort_p *p)
         return;
     }
     st_rel(&p->status, GORT_PP_IDLE);
-    p->m = NULL;
+    st_rlx(&p->m, NULL);
     p->link = gort__sched.pidle;
     gort__sched.pidle = p;
     st_rlx(&gort__sched.npidle, gort__sched.npidle + 1);
@@ -1123,7 +1124,7 @@ static struct gort_g *sched__newg(struct gort_p *p, gort_fn fn, void *arg)
     g->select_done = false;
     g->park_param = NULL;
     g->lastp = -1;
-    g->id = xadd(&gort__sched.goidgen, 1) + 1;
+    st_rlx(&g->id, xadd(&gort__sched.goidgen, 1) + 1);
     st_rlx(&g->top.preempt, 0);
     gort__ctx_make(&g->ctx, g->stack_base, g);
     if ((slot = sched__slot(g)) != NULL) {
