@@ -432,9 +432,10 @@ static void sched__probe_m(struct gort_m *m, uint32_t state)
 
 static void sched__probe_p(struct gort_p *p)
 {
+    struct gort_m *m = ld_rlx(&p->m);
+
     if (p->probe) {
         st_rlx(&p->probe->status, ld_rlx(&p->status));
-        struct gort_m *m = ld_rlx(&p->m);
         st_rlx(&p->probe->m, m ? m->id : -1);
     }
 }
@@ -510,15 +511,14 @@ static struct gort_p *sched__releasep(struct gort_m *m)
 
 static void *sched__mstart(void *arg);
 
+/* Makes an M and puts it on allm; sched.lock held. */
 static struct gort_m *sched__allocm(void)
 {
     struct gort_m *m = xcalloc(1, sizeof(*m));
 
-    gort__lock(&gort__sched.lock);
     m->id = gort__sched.mcount++;
     m->alllink = gort__sched.allm;
     gort__sched.allm = m;
-    gort__unlock(&gort__sched.lock);
     if (m->id >= SCHED_MAX_M) {
         fprintf(stderr, "gort: more than %d threads\n", SCHED_MAX_M);
         abort();
@@ -535,15 +535,25 @@ static struct gort_m *sched__allocm(void)
     return m;
 }
 
+/* Starts a thread to run p. The thread is created under sched.lock so that gort_main's
+ * joining (which takes the lock to see every M with a thread) cannot miss it. */
 static void sched__newm(struct gort_p *p, bool spinning)
 {
-    struct gort_m *m = sched__allocm();
+    struct gort_m *m;
     pthread_attr_t attr;
     int err;
 
+    gort__lock(&gort__sched.lock);
+    if (ld_rlx(&gort__sched.exiting)) {
+        sched__pidleput(p);
+        gort__unlock(&gort__sched.lock);
+        if (spinning)
+            xadd(&gort__sched.nmspinning, (uint32_t)-1);
+        return;
+    }
+    m = sched__allocm();
     m->nextp = p;
     m->spinning = spinning;
-    m->has_thread = true;
     pthread_attr_init(&attr);
     /* The scheduler and system calls only: g0 needs little. */
     pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -553,6 +563,8 @@ static void sched__newm(struct gort_p *p, bool spinning)
         fprintf(stderr, "gort: pthread_create: %s\n", strerror(err));
         abort();
     }
+    m->has_thread = true;
+    gort__unlock(&gort__sched.lock);
 }
 
 /* Starts an M to run p (or an idle P if p is NULL). */
@@ -1480,7 +1492,9 @@ int gort_main(gort_fn fn, void *arg)
 
     if (!sched__inited || gort__sched.maing)
         return -EINVAL;
+    gort__lock(&gort__sched.lock);
     m0 = sched__allocm();
+    gort__unlock(&gort__sched.lock);
     sched__tls_m = m0;
     st_rlx(&m0->probe->tid, (uint32_t)syscall(SYS_gettid));
 #ifdef SW_TSAN
