@@ -34,10 +34,12 @@
  * Stacks are GORT_STACK_SIZE bytes of virtual memory each, carved from one reserved
  * MAP_NORESERVE arena, so only touched pages cost memory and a million goroutines need a
  * handful of mappings. The G struct sits at the top of its own stack. Overflow protection:
- * the first GORT_GUARDED_STACKS stacks carved have a PROT_NONE guard page (a fault); every
- * stack has a canary word at its bottom checked whenever its goroutine switches out (abort
- * with "stack overflow"). An overflow that jumps past the canary into the next stack down
- * (which holds that goroutine's G struct at its top) without touching it is not detected.
+ * the first GORT_GUARDED_STACKS stacks carved have a PROT_NONE guard page (a fault); on every
+ * switch-out the saved stack pointer is checked against the stack's bounds (abort with "stack
+ * overflow"); a zero canary at the bottom of each stack is checked by sysmon when the stack
+ * passes through the global pool. An overflow that returns before a switch, or that jumps
+ * past the canary into the next stack down (which holds that goroutine's G struct at its top),
+ * may go undetected or be detected late.
  * Keep frames small: no large arrays on goroutine stacks.
  *
  * Errors: actions return 0 or -errno. Misuse that Go turns into a panic (unlock of an unlocked
@@ -87,6 +89,10 @@ unsigned gort_nprocs(void);
 int gort_set_procs(unsigned n);
 /* CPUs in the process's affinity mask. */
 unsigned gort_ncpus(void);
+
+/* The board the runtime writes (the embedder's memory, or the private one), and its length;
+ * NULL when not initialised. Read it with gort_probe_copy(). */
+const void *gort_probe_board(size_t *len);
 
 /* ---- goroutines ---------------------------------------------------------------------- */
 

@@ -164,18 +164,19 @@ bool gort__transition_ok(uint32_t from, uint32_t to)
 
 void gort__casgstatus(struct gort_g *g, uint32_t from, uint32_t to)
 {
-    uint32_t old = from;
+    /* The park/ready protocol gives one party at a time the right to change a G's state (a
+     * wait queue's lock, a netpoll slot's CAS, a select's select_done), so a checked load and
+     * a store do; a CAS would cost two locked instructions per switch for nothing. */
+    uint32_t now = ld_acq(&g->state);
     struct gort_probe_m *row;
 
-    if (!gort__transition_ok(from, to) ||
-        !__atomic_compare_exchange_n(&g->state, &old, to, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-        uint32_t now = ld_rlx(&g->state);
+    if (now != from || !gort__transition_ok(from, to)) {
         fprintf(stderr, "gort: impossible goroutine state change %s -> %s (goroutine %llu is %s)\n",
                 from < 6 ? sched__gstate_name[from] : "?", to < 6 ? sched__gstate_name[to] : "?",
                 (unsigned long long)g->id, now < 6 ? sched__gstate_name[now] : "?");
         abort();
     }
+    st_rel(&g->state, to);
     if (!gort__sched.probe)
         return;
     row = sched__row();
@@ -1585,6 +1586,13 @@ int gort_self_p(void)
     struct gort_g *g = gort__getg();
 
     return g->m && g->m->p ? g->m->p->id : -1;
+}
+
+const void *gort_probe_board(size_t *len)
+{
+    if (len)
+        *len = gort__sched.board_len;
+    return gort__sched.board;
 }
 
 void gort_probe_user_add(unsigned idx, uint64_t v)

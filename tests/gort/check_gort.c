@@ -931,6 +931,45 @@ START_TEST(test_transition_table)
 }
 END_TEST
 
+static struct gort_chan *hold_chan;
+
+static void held(void *arg)
+{
+    (void)arg;
+    gort_chan_recv(hold_chan, NULL);
+}
+
+static void deep(void *arg)
+{
+    /* Move the stack pointer to ~200 bytes above the bottom of this (unguarded) stack
+     * without touching the memory, then switch: the switch-out check must abort. */
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t base = sp & ~(uintptr_t)(GORT_STACK_SIZE - 1);
+    char *p = __builtin_alloca(sp - base - 200);
+    (void)arg;
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+    gort_yield();
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
+static void overflow_main(void *arg)
+{
+    (void)arg;
+    hold_chan = gort_chan_new(0, 0);
+    /* keep the guarded stacks busy so that deep() gets an unguarded one */
+    for (int i = 0; i < GORT_GUARDED_STACKS + 8; i++)
+        gort_spawn(held, NULL);
+    gort_sleep_ns(1000 * 1000);
+    gort_spawn(deep, NULL);
+    gort_sleep_ns(1000 * 1000);
+}
+
+START_TEST(test_stack_overflow_aborts)
+{
+    run(1, overflow_main, NULL);
+}
+END_TEST
+
 static void deadlock_main(void *arg)
 {
     struct gort_chan *c = gort_chan_new(0, 0);
@@ -978,6 +1017,7 @@ static Suite *gort_suite(bool forking)
         tc = tcase_create("abort");
         tcase_add_test_raise_signal(tc, test_bad_transition_aborts, SIGABRT);
         tcase_add_test_raise_signal(tc, test_deadlock_aborts, SIGABRT);
+        tcase_add_test_raise_signal(tc, test_stack_overflow_aborts, SIGABRT);
         suite_add_tcase(s, tc);
     }
     return s;
