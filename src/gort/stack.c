@@ -82,20 +82,30 @@ static bool stack__canary_intact(struct gort_g *g)
     return (w[0] | w[1] | w[2] | w[3]) == 0;
 }
 
-bool gort__stack_canary_ok(struct gort_g *g)
+/* The stack pointer saved in a switched-out context, 0 if this build cannot tell. */
+static uintptr_t stack__saved_sp(struct gort_g *g)
 {
 #ifndef GORT_CTX_UCONTEXT
+    return (uintptr_t)g->ctx.sp;
+#elif defined(__x86_64__)
+    return (uintptr_t)g->ctx.uc.uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+    return (uintptr_t)g->ctx.uc.uc_mcontext.sp;
+#else
+    (void)g;
+    return 0;
+#endif
+}
+
+bool gort__stack_canary_ok(struct gort_g *g)
+{
     /* The saved stack pointer must lie inside the stack, above the canary. This costs
      * nothing; reading the canary itself would touch (map) the stack's bottom page on every
      * fresh stack, so that is done by sysmon when it scrubs pooled stacks. */
+    uintptr_t sp = stack__saved_sp(g);
     uintptr_t lo = (uintptr_t)stack__canary(g) + 256;
 
-    if ((uintptr_t)g->ctx.sp < lo || (uintptr_t)g->ctx.sp > (uintptr_t)g)
-        return false;
-#else
-    (void)g;
-#endif
-    return true;
+    return sp == 0 || (sp >= lo && sp <= (uintptr_t)g);
 }
 
 int gort__stack_init(size_t max_stacks)
