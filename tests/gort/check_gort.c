@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -801,6 +803,78 @@ START_TEST(test_probe_board)
 }
 END_TEST
 
+/* ---- the board read from another process ---- */
+
+static struct gort_chan *xp_chan;
+
+static void xp_waiter(void *arg)
+{
+    (void)arg;
+    gort_chan_recv(xp_chan, NULL);
+}
+
+static void xp_main(void *arg)
+{
+    (void)arg;
+    xp_chan = gort_chan_new(0, 0);
+    for (int i = 0; i < 100; i++)
+        gort_spawn(xp_waiter, NULL);
+    gort_sleep_ns(400 * 1000 * 1000); /* the parent looks meanwhile */
+    gort_chan_close(xp_chan);
+    gort_sleep_ns(1000 * 1000);
+}
+
+START_TEST(test_probe_other_process)
+{
+    size_t len = gort_probe_size(256);
+    void *shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *copy = malloc(len);
+    struct gort_probe_totals t = {0};
+    uint64_t deadline;
+    bool seen = false;
+    uint32_t slotted = 0;
+    int status;
+    pid_t pid;
+
+    ck_assert_ptr_ne(shared, MAP_FAILED);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct gort_config cfg = {.nprocs = 2, .probe = shared, .probe_len = len};
+        if (gort_init(&cfg) != 0 || gort_main(xp_main, NULL) != 0)
+            _exit(1);
+        gort_chan_free(xp_chan);
+        gort_fini();
+        _exit(0);
+    }
+    deadline = now_ns() + 10ull * 1000 * 1000 * 1000;
+    while (!seen && now_ns() < deadline) {
+        if (gort_probe_copy(copy, len, shared, len) == 0) {
+            gort_probe_totals(copy, &t);
+            if (t.wait[GORT_PW_CHAN_RECV] >= 100) {
+                seen = true;
+                slotted = 0;
+                for (uint32_t i = 0; i < gort_probe_hdr(copy)->nslots; i++) {
+                    const struct gort_probe_g *g = gort_probe_grow(copy, i);
+                    if (g->gid && g->state == GORT_PG_WAITING &&
+                        g->wait_reason == GORT_PW_CHAN_RECV && g->p >= 0 && g->m >= 0)
+                        slotted++;
+                }
+            }
+        }
+        usleep(2000);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(seen);
+    ck_assert_uint_eq(gort_probe_hdr(copy)->pid, (uint32_t)pid);
+    ck_assert_uint_ge(t.spawns, 100);
+    ck_assert_uint_eq(slotted, 100);
+    munmap(shared, len);
+    free(copy);
+}
+END_TEST
+
 /* ---- clean shutdown ---- */
 
 static int count_dir(const char *path)
@@ -1009,6 +1083,7 @@ static Suite *gort_suite(bool forking)
     tcase_add_test(tc, test_spawn_many);
     tcase_add_test(tc, test_set_procs);
     tcase_add_test(tc, test_probe_board);
+    tcase_add_test(tc, test_probe_other_process);
     tcase_add_test(tc, test_clean_shutdown);
     tcase_add_test(tc, test_transition_table);
     suite_add_tcase(s, tc);
