@@ -836,8 +836,9 @@ top:
         sched__probe_counts();
         /* A G readied while we spun may have seen nmspinning > 0 and not woken anyone. */
         uint32_t procs = ld_rlx(&gort__sched.gomaxprocs);
-        for (uint32_t i = 0; i < procs; i++) {
-            if (!sched__runqempty(&gort__sched.allp[i])) {
+        for (uint32_t i = 0; i <= procs; i++) {
+            if (i == procs ? ld_rlx(&gort__sched.runq_size) != 0
+                           : !sched__runqempty(&gort__sched.allp[i])) {
                 gort__lock(&gort__sched.lock);
                 p = sched__pidleget();
                 gort__unlock(&gort__sched.lock);
@@ -1392,7 +1393,9 @@ static void *sched__sysmon(void *arg)
                 gort__inject_list(g, t, n);
             }
         }
-        if (ld_rlx(&gort__timer_next_when) <= now && !ld_rlx(&gort__sched.polling))
+        /* Backstops for wake-ups nobody else made: due timers, queued goroutines. */
+        if ((ld_rlx(&gort__timer_next_when) <= now && !ld_rlx(&gort__sched.polling)) ||
+            ld_rlx(&gort__sched.runq_size) != 0)
             sched__wakep();
         sched__retake(now, &retaken);
         if (now - last_scrub > 1000 * 1000 * 1000) {
