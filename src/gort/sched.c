@@ -1258,6 +1258,8 @@ void gort_syscall_enter(void)
     sched__probe_m(m, GORT_PM_SYSCALL);
 }
 
+static void sched__exitsyscall(void);
+
 static struct gort_g *sched__exitsyscall0(struct gort_m *m, struct gort_g *g)
 {
     struct gort_p *p;
@@ -1277,6 +1279,14 @@ static struct gort_g *sched__exitsyscall0(struct gort_m *m, struct gort_g *g)
 }
 
 void gort_syscall_exit(void)
+{
+    int saved_errno = errno; /* the caller looks at the system call's errno after us */
+
+    sched__exitsyscall();
+    errno = saved_errno;
+}
+
+static void sched__exitsyscall(void)
 {
     struct gort_g *g = gort__getg();
     struct gort_m *m = g->m;

@@ -533,9 +533,7 @@ static void sc_blocker(void *arg)
 {
     char c;
     (void)arg;
-    gort_syscall_enter();
-    ssize_t n = read(sc.pipefd[0], &c, 1); /* blocks this thread */
-    gort_syscall_exit();
+    ssize_t n = GORT_BLOCKING(read(sc.pipefd[0], &c, 1)); /* blocks this thread */
     sc.reader_done = n == 1;
     gort_wg_done(&wg);
 }
