@@ -98,8 +98,9 @@ int gort_init(const struct gort_config *cfg);
  * returns when it returns (see above). Returns 0, or -EINVAL if not initialised. */
 int gort_main(gort_fn fn, void *arg);
 
-/* Frees everything gort_init and gort_main made: threads joined, arena unmapped, fds closed.
- * The probe board memory stays the embedder's; its hdr.running is 0 afterwards. */
+/* Frees everything gort_init and gort_main made: threads joined, arena unmapped, the epoll
+ * and event fds closed, and so are fds still registered with gort_fd_open. The probe board
+ * memory stays the embedder's; its hdr.running is 0 afterwards. */
 void gort_fini(void);
 
 /* GOMAXPROCS now. */
