@@ -186,16 +186,18 @@ static __attribute__((noinline, cold, __noreturn__)) void sched__badstatus(struc
  * select_done), so a checked load and a store do; a CAS would cost two locked instructions
  * per switch for nothing. row is the probe row of the M (or thread) making the change.
  */
-static inline void sched__setg(struct gort_probe_m *row, struct gort_g *g, uint32_t from,
-                               uint32_t to)
+static inline void sched__setg2(struct gort_probe_m *row, struct gort_g *g, uint32_t from,
+                                uint32_t to, bool count)
 {
     if (ld_acq(&g->state) != from || !gort__transition_ok(from, to))
         sched__badstatus(g, from, to);
     st_rel(&g->state, to);
     if (!gort__sched.probe)
         return;
-    sched__add(&row->gstate[from], -1);
-    sched__add(&row->gstate[to], 1);
+    if (count) {
+        sched__add(&row->gstate[from], -1);
+        sched__add(&row->gstate[to], 1);
+    }
     if (from == GS_WAITING)
         sched__add(&row->wait[g->wait_reason], -1);
     if (to == GS_WAITING)
@@ -206,6 +208,12 @@ static inline void sched__setg(struct gort_probe_m *row, struct gort_g *g, uint3
         st_rlx(&s->wait_reason, to == GS_WAITING ? g->wait_reason : 0);
         st_rlx(&s->state, to);
     }
+}
+
+static inline void sched__setg(struct gort_probe_m *row, struct gort_g *g, uint32_t from,
+                               uint32_t to)
+{
+    sched__setg2(row, g, from, to, true);
 }
 
 void gort__casgstatus(struct gort_g *g, uint32_t from, uint32_t to)
@@ -969,15 +977,15 @@ static inline int sched__getcpu(void)
 }
 
 /* Bookkeeping for g starting a turn on m (from g0, or handed the M by a yielding G). */
-static inline void sched__prepare(struct gort_m *m, struct gort_p *p, struct gort_g *g,
-                                  bool inherit)
+static inline __attribute__((always_inline)) void
+sched__prepare(struct gort_m *m, struct gort_p *p, struct gort_g *g, bool inherit, bool count)
 {
     struct gort_probe_g *slot;
     int cpu = sched__getcpu();
 
     g->m = m;
     st_rlx(&m->curg, g);
-    sched__setg(m->probe, g, GS_RUNNABLE, GS_RUNNING);
+    sched__setg2(m->probe, g, GS_RUNNABLE, GS_RUNNING, count);
     if (!inherit)
         st_rlx(&p->schedtick, p->schedtick + 1);
     st_rlx(&g->top.preempt, 0);
@@ -1034,7 +1042,7 @@ static struct gort_g *sched__execute(struct gort_m *m, struct gort_g *g, bool in
 {
     if (m->spinning)
         sched__resetspinning(m);
-    sched__prepare(m, m->p, g, inherit);
+    sched__prepare(m, m->p, g, inherit, true);
 #ifdef SW_TSAN
     __tsan_switch_to_fiber(g->tsan_fiber, 0);
 #endif
@@ -1155,9 +1163,11 @@ void gort_yield(void)
     if (ld_rlx(&gort__timer_next_when) == UINT64_MAX && (p->schedtick + 1) % 61 != 0 &&
         (uint32_t)p->id < ld_rlx(&gort__sched.gomaxprocs) && !ld_rlx(&gort__sched.exiting) &&
         (next = sched__runqget(p, &inherit)) != NULL) {
-        sched__setg(m->probe, g, GS_RUNNING, GS_RUNNABLE);
+        /* running -> runnable here and runnable -> running there cancel out in the
+         * per-state counts: skip both updates. */
+        sched__setg2(m->probe, g, GS_RUNNING, GS_RUNNABLE, false);
         m->yielded = g;
-        sched__prepare(m, p, next, false);
+        sched__prepare(m, p, next, false, false);
 #ifdef SW_TSAN
         __tsan_switch_to_fiber(next->tsan_fiber, 0);
 #endif
