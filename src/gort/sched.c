@@ -20,12 +20,15 @@
  *       receiver next on the same core).
  *
  * Invariants
- *   - Every G state change goes through gort__casgstatus, which CASes the old state, checks
- *     the transition against the table below and aborts on an impossible one. It also keeps
- *     the probe board's per-state counts.
- *   - A G's registers are saved before anyone can see it on a wait queue as parked: the wait
- *     queue lock is released on g0, after the switch (the unlock function). So a readier on
- *     another thread never resumes a half-saved G.
+ *   - Every G state change goes through sched__setg2 (gort__casgstatus outside this file),
+ *     which checks the old state and the transition against the table below and aborts on an
+ *     impossible one. It also keeps the probe board's per-state counts. Exactly one party may
+ *     change a G's state at a time (the one that took it off a queue, won a netpoll slot's
+ *     CAS or a select's select_done), so a checked load and store suffice; no CAS.
+ *   - A G's registers are saved before anyone can see it on a queue: a parking G's wait
+ *     queue lock is released on g0, after the switch (the unlock function); a yielding G that
+ *     hands its M straight to the next G is queued by that next G once it runs
+ *     (sched__resumed). So no other thread ever resumes a half-saved G.
  *   - Only the M holding a P pushes to that P's local queue; anyone may pop or steal (Go's
  *     lock-free ring: head advanced by CAS, tail stored by the owner with release).
  *   - A P on the idle list has an empty local queue. Ps with id >= GOMAXPROCS are DEAD; a P
@@ -44,9 +47,13 @@
  *     heap keeps the poller's deadline a single number.
  *   - The current G is found from the stack pointer, not TLS: a goroutine migrates between
  *     threads and C compilers cache TLS addresses across calls.
- *   - Go Gosched puts the G on the global queue; our gort_yield puts it at the tail of the
- *     local queue (cheaper; fairness with the global queue comes from the 1-in-61 check).
- *     Preempted goroutines do go to the global queue, as in Go.
+ *   - Go's Gosched goes through g0 and puts the G on the global queue; our gort_yield hands
+ *     the M directly to the next G of the local queue (one context switch instead of two) and
+ *     puts the yielder at the local tail; fairness with the global queue still comes from the
+ *     1-in-61 check, which sends a yield through g0. Preempted goroutines go to the global
+ *     queue, as in Go.
+ *   - The core a G runs on is read from the thread's rseq area at every switch (Go does not
+ *     record it; schedwatch shows it).
  *   - GOMAXPROCS changes without stopping the world: new Ps join the idle list, removed ones
  *     retire at their next schedule (we have no GC that needs a stopped world).
  *   - When the main goroutine returns, gort_main returns to its caller (after every M has
