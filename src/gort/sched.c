@@ -1450,7 +1450,7 @@ static void *sched__sysmon(void *arg)
             ld_rlx(&gort__sched.runq_size) != 0)
             sched__wakep();
         sched__retake(now, &retaken);
-        if (now - last_scrub > 1000 * 1000 * 1000) {
+        if (now - last_scrub > 100 * 1000 * 1000) {
             gort__stack_scrub();
             last_scrub = now;
         }
