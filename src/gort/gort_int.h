@@ -22,6 +22,7 @@
 #define xchg(p, v) __atomic_exchange_n((p), (v), __ATOMIC_ACQ_REL)
 
 #define GORT_RUNQ 256
+#define GORT_STACK_CACHE 64
 #define GORT_PREEMPT_NS (10 * 1000 * 1000)
 
 /* ---- futex lock and note (lock.c) ---- */
@@ -110,8 +111,8 @@ struct gort_p {
     uint32_t runqhead, runqtail;
     struct gort_g *runq[GORT_RUNQ];
     struct gort_g *runnext;
-    /* per-P stack cache */
-    struct gort_g *stack_cache;
+    /* per-P stack cache: pointers, so taking one never touches a cold stack */
+    struct gort_g *stack_cache[GORT_STACK_CACHE];
     uint32_t nstack_cache;
     struct gort_probe_p *probe;
 };
@@ -142,7 +143,10 @@ struct gort_m {
 
 struct gort_sched {
     uint32_t lock;
-    struct gort_g *runq_head, *runq_tail;
+    /* global run queue: a growable ring of pointers (not a list through the Gs: each G sits
+     * on its own stack page, so walking a list is a TLB miss per G, under the lock) */
+    struct gort_g **runq;
+    uint64_t runq_head, runq_cap; /* cap is a power of two */
     uint64_t runq_size;
     struct gort_p *pidle;
     uint32_t npidle;          /* atomic */

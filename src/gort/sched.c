@@ -259,7 +259,7 @@ static void sched__probe_runq(struct gort_p *p)
     }
 }
 
-static void sched__globrunqput_batch(struct gort_g *head, struct gort_g *tail, int n);
+static void sched__globrunqput_array(struct gort_g **gs, uint32_t n);
 
 /* Moves half the local queue plus g to the global queue; false if the queue changed. */
 static bool sched__runqputslow(struct gort_p *p, struct gort_g *g, uint32_t head, uint32_t tail)
@@ -273,11 +273,8 @@ static bool sched__runqputslow(struct gort_p *p, struct gort_g *g, uint32_t head
                                      __ATOMIC_RELAXED))
         return false;
     batch[n] = g;
-    for (uint32_t i = 0; i < n; i++)
-        batch[i]->schedlink = batch[i + 1];
-    g->schedlink = NULL;
     gort__lock(&gort__sched.lock);
-    sched__globrunqput_batch(batch[0], g, (int)n + 1);
+    sched__globrunqput_array(batch, n + 1);
     gort__unlock(&gort__sched.lock);
     return true;
 }
@@ -405,33 +402,55 @@ static void sched__globrunq_probe(void)
         st_rlx(&gort__sched.probe->globrunq, gort__sched.runq_size);
 }
 
-static void sched__globrunqput(struct gort_g *g)
+static void sched__globrunq_grow(uint64_t need)
 {
-    g->schedlink = NULL;
-    if (gort__sched.runq_tail)
-        gort__sched.runq_tail->schedlink = g;
-    else
-        gort__sched.runq_head = g;
-    gort__sched.runq_tail = g;
-    st_rlx(&gort__sched.runq_size, gort__sched.runq_size + 1);
+    uint64_t cap = gort__sched.runq_cap ? gort__sched.runq_cap : 256;
+    struct gort_g **q;
+
+    while (cap < need)
+        cap *= 2;
+    if (cap == gort__sched.runq_cap)
+        return;
+    q = xreallocarray(NULL, cap, sizeof(*q));
+    for (uint64_t i = 0; i < gort__sched.runq_size; i++)
+        q[i] = gort__sched.runq[(gort__sched.runq_head + i) & (gort__sched.runq_cap - 1)];
+    free(gort__sched.runq);
+    gort__sched.runq = q;
+    gort__sched.runq_cap = cap;
+    gort__sched.runq_head = 0;
+}
+
+static void sched__globrunqput_array(struct gort_g **gs, uint32_t n)
+{
+    uint64_t size = gort__sched.runq_size;
+
+    if (size + n > gort__sched.runq_cap)
+        sched__globrunq_grow(size + n);
+    for (uint32_t i = 0; i < n; i++)
+        gort__sched.runq[(gort__sched.runq_head + size + i) & (gort__sched.runq_cap - 1)] = gs[i];
+    st_rlx(&gort__sched.runq_size, size + n);
     sched__globrunq_probe();
 }
 
-static void sched__globrunqput_batch(struct gort_g *head, struct gort_g *tail, int n)
+static void sched__globrunqput(struct gort_g *g)
 {
-    tail->schedlink = NULL;
-    if (gort__sched.runq_tail)
-        gort__sched.runq_tail->schedlink = head;
-    else
-        gort__sched.runq_head = head;
-    gort__sched.runq_tail = tail;
-    st_rlx(&gort__sched.runq_size, gort__sched.runq_size + (uint64_t)n);
-    sched__globrunq_probe();
+    sched__globrunqput_array(&g, 1);
+}
+
+/* A schedlink-linked list (of Gs that are hot anyway: just readied). */
+static void sched__globrunqput_list(struct gort_g *g)
+{
+    while (g) {
+        struct gort_g *next = g->schedlink;
+        g->schedlink = NULL;
+        sched__globrunqput(g);
+        g = next;
+    }
 }
 
 static struct gort_g *sched__globrunqget(struct gort_p *p, uint64_t max)
 {
-    uint64_t n, procs = ld_rlx(&gort__sched.gomaxprocs);
+    uint64_t n, procs = ld_rlx(&gort__sched.gomaxprocs), mask = gort__sched.runq_cap - 1;
     struct gort_g *g;
 
     if (gort__sched.runq_size == 0)
@@ -444,15 +463,12 @@ static struct gort_g *sched__globrunqget(struct gort_p *p, uint64_t max)
     if (n > GORT_RUNQ / 2)
         n = GORT_RUNQ / 2;
     st_rlx(&gort__sched.runq_size, gort__sched.runq_size - n);
-    g = gort__sched.runq_head;
-    gort__sched.runq_head = g->schedlink;
+    g = gort__sched.runq[gort__sched.runq_head];
+    gort__sched.runq_head = (gort__sched.runq_head + 1) & mask;
     for (uint64_t i = 1; i < n; i++) {
-        struct gort_g *g2 = gort__sched.runq_head;
-        gort__sched.runq_head = g2->schedlink;
-        sched__runqput(p, g2, false);
+        sched__runqput(p, gort__sched.runq[gort__sched.runq_head], false);
+        gort__sched.runq_head = (gort__sched.runq_head + 1) & mask;
     }
-    if (!gort__sched.runq_head)
-        gort__sched.runq_tail = NULL;
     sched__globrunq_probe();
     return g;
 }
@@ -731,8 +747,9 @@ void gort__inject_list(struct gort_g *head, struct gort_g *tail, int n)
 {
     if (n == 0)
         return;
+    (void)tail;
     gort__lock(&gort__sched.lock);
-    sched__globrunqput_batch(head, tail, n);
+    sched__globrunqput_list(head);
     gort__unlock(&gort__sched.lock);
     for (int i = 0; i < n && ld_rlx(&gort__sched.npidle) > 0; i++)
         sched__startm(NULL, false);
@@ -1680,6 +1697,7 @@ void gort_fini(void)
         next = m->alllink;
         free(m);
     }
+    free(gort__sched.runq);
     gort__timer_fini();
     gort__netpoll_fini();
     gort__stack_fini();
