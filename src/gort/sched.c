@@ -92,6 +92,8 @@
 #include "util.h"
 
 #define SCHED_MAX_M 10000
+/* On the switch path: inlined even where the compiler would rather not. */
+#define SCHED_HOT static inline __attribute__((always_inline))
 
 struct gort_sched gort__sched;
 static __thread struct gort_m *sched__tls_m;
@@ -249,7 +251,7 @@ static bool sched__runqempty(struct gort_p *p)
     }
 }
 
-static void sched__probe_runq(struct gort_p *p)
+static inline void sched__probe_runq(struct gort_p *p)
 {
     if (p->probe) {
         uint32_t n = ld_rlx(&p->runqtail) - ld_rlx(&p->runqhead);
@@ -279,7 +281,7 @@ static bool sched__runqputslow(struct gort_p *p, struct gort_g *g, uint32_t head
     return true;
 }
 
-static void sched__runqput(struct gort_p *p, struct gort_g *g, bool next)
+SCHED_HOT void sched__runqput(struct gort_p *p, struct gort_g *g, bool next)
 {
     if (next) {
         struct gort_g *old = xchg(&p->runnext, g);
@@ -305,7 +307,7 @@ static void sched__runqput(struct gort_p *p, struct gort_g *g, bool next)
     }
 }
 
-static struct gort_g *sched__runqget(struct gort_p *p, bool *inherit)
+SCHED_HOT struct gort_g *sched__runqget(struct gort_p *p, bool *inherit)
 {
     struct gort_g *next = ld_rlx(&p->runnext);
 
@@ -1001,8 +1003,8 @@ static inline int sched__getcpu(void)
 }
 
 /* Bookkeeping for g starting a turn on m (from g0, or handed the M by a yielding G). */
-static inline __attribute__((always_inline)) void
-sched__prepare(struct gort_m *m, struct gort_p *p, struct gort_g *g, bool inherit, bool count)
+SCHED_HOT void sched__prepare(struct gort_m *m, struct gort_p *p, struct gort_g *g, bool inherit,
+                              bool count)
 {
     struct gort_probe_g *slot;
     int cpu = sched__getcpu();
