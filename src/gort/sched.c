@@ -54,6 +54,9 @@
  *     queue, as in Go.
  *   - The core a G runs on is read from the thread's rseq area at every switch (Go does not
  *     record it; schedwatch shows it).
+ *   - The global run queue and the stack pools are arrays of pointers, not lists linked
+ *     through the Gs as in Go: our G sits at the top of its own 64 KiB stack, so each G is on
+ *     its own page and walking a list under a lock would be a TLB miss per goroutine.
  *   - GOMAXPROCS changes without stopping the world: new Ps join the idle list, removed ones
  *     retire at their next schedule (we have no GC that needs a stopped world).
  *   - When the main goroutine returns, gort_main returns to its caller (after every M has
