@@ -121,7 +121,8 @@ const void *gort_probe_board(size_t *len);
 /* ---- goroutines ---------------------------------------------------------------------- */
 
 /* Starts fn(arg) in a new goroutine (on the current P's runnext, as Go does). Returns its
- * id (> 0). Aborts if the arena is exhausted (max_goroutines live at once). */
+ * id (> 0). Aborts if the arena is exhausted (max_goroutines live at once). May yield when
+ * thousands of goroutines already wait in the global run queue (back-pressure). */
 uint64_t gort_spawn(gort_fn fn, void *arg);
 /* Lets other goroutines run; the caller goes to the back of its P's queue. */
 void gort_yield(void);

@@ -54,6 +54,9 @@
  *     queue, as in Go.
  *   - The core a G runs on is read from the thread's rseq area at every switch (Go does not
  *     record it; schedwatch shows it).
+ *   - gort_spawn yields when more than SCHED_SPAWN_BACKLOG goroutines wait in the global
+ *     queue (Go never does): a goroutine not yet started already holds its stack page, so a
+ *     loop spawning a million goroutines would otherwise touch a fresh page for most of them.
  *   - The global run queue and the stack pools are arrays of pointers, not lists linked
  *     through the Gs as in Go: our G sits at the top of its own 64 KiB stack, so each G is on
  *     its own page and walking a list under a lock would be a TLB miss per goroutine.
@@ -95,6 +98,7 @@
 #include "util.h"
 
 #define SCHED_MAX_M 10000
+#define SCHED_SPAWN_BACKLOG 4096 /* global queue length past which gort_spawn yields */
 /* On the switch path: inlined even where the compiler would rather not. */
 #define SCHED_HOT static inline __attribute__((always_inline))
 
@@ -1300,6 +1304,10 @@ uint64_t gort_spawn(gort_fn fn, void *arg)
     sched__inc(&m->probe->spawns, 1);
     sched__runqput(m->p, g, true);
     sched__wakep();
+    /* Back-pressure: goroutines queued but not started each hold a fresh stack page; when
+     * thousands wait in the global queue, the spawner lets its own P run some first. */
+    if (ld_rlx(&gort__sched.runq_size) > SCHED_SPAWN_BACKLOG)
+        gort_yield();
     return id;
 }
 
