@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "models/host.h"
 #include "models/models.h"
 #include "util.h"
 
@@ -40,13 +41,6 @@ struct model {
     bool stopping;                  /* model_stop sent the signals */
     char failure[PROBE_STATUS_MAX + 64];
     bool failed;
-};
-
-static const char *const models__comm[PROBE_MODEL_COUNT] = {
-    [PROBE_MODEL_PROCS] = "sw-procs",
-    [PROBE_MODEL_THREADS] = "sw-threads",
-    [PROBE_MODEL_LOOP] = "sw-loop",
-    [PROBE_MODEL_LATENCY] = "sw-latency",
 };
 
 /* --- limits ------------------------------------------------------------ */
@@ -216,8 +210,8 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
     uint16_t port = 0;
 
     *out = NULL;
-    if (spec->kind <= PROBE_MODEL_NONE || spec->kind >= PROBE_MODEL_COUNT ||
-        models__comm[spec->kind] == NULL) {
+    const struct host_model *hm = host_model_of(spec->kind);
+    if (hm == NULL) {
         snprintf(err, errlen, "%s: no such model host yet", probe_model_name(spec->kind));
         return -ENOSYS;
     }
@@ -291,8 +285,8 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
     int n = 0, k = 0;
 #define ARG(s) (argv[n++] = (char *)(s))
 #define ARGF(...) (snprintf(a[k], sizeof(a[k]), __VA_ARGS__), argv[n++] = a[k++])
-    ARG(models__comm[spec->kind]);
-    ARG("--host"), ARG(probe_model_name(spec->kind));
+    ARG(hm->comm);
+    ARG("--host"), ARG(hm->name);
     ARG("--board-fd"), ARG("3");
     ARG("--ctl-fd"), ARG("4");
     if (listen_fd >= 0)
