@@ -208,8 +208,8 @@ START_TEST(test_workloads)
     ck_assert_uint_eq(s.errors, 0);
     /* mixed: 20 ms per request; fanout: a message per 10 ms to each of 4 */
     ck_assert_uint_gt(s.units, w == WORK_MIXED ? 40 : w == WORK_FANOUT ? 100 : 1000);
-    if (w == WORK_SPAWN)
-        ck_assert_uint_eq(s.spawned, s.units);
+    if (w == WORK_SPAWN)    /* units is copied first; at most 4 counted in between */
+        ck_assert_uint_ge(s.spawned + 4, s.units);
     if (w == WORK_FANOUT)           /* delivered within a publishing period */
         ck_assert_uint_lt(probe_hist_quantile(s.hist, 0.5), WORK_FANOUT_NS);
     /* every task did some of it */
