@@ -425,6 +425,14 @@ bool model_poll(struct model *m)
     if (m->reaped)
         return true;
     pid_t r = waitpid(m->pid, &status, WNOHANG);
+    if (r == -1 && errno == ECHILD) {
+        /* Reaped by someone else (SIGCHLD ignored?): gone, status unknown. */
+        m->reaped = true;
+        m->failed = !m->stopping;
+        snprintf(m->failure, sizeof(m->failure), "exited (status unknown: reaped elsewhere)");
+        kill(-m->pid, SIGKILL);
+        return true;
+    }
     if (r != m->pid)
         return false;
     m->reaped = true;
