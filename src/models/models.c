@@ -323,7 +323,15 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         sigset_t all;
         int b = models__to_high(board_fd), c = models__to_high(ctl[0]);
         int l = models__to_high(listen_fd);
-        setpgid(0, 0);
+        /* The latency server gets a session of its own: with autogroup
+         * scheduling (Linux default) a session shares the CPU as one, so a
+         * model with 1,000 runnable tasks cannot starve the server and make
+         * its own latency. Hosts get a process group in the monitor's
+         * session. */
+        if (spec->kind == PROBE_MODEL_LATENCY)
+            setsid();
+        else
+            setpgid(0, 0);
         if (spec->affinity != NULL)
             sched_setaffinity(0, sizeof(aff), &aff);
         if (b < 0 || c < 0 || dup2(b, 3) < 0 || dup2(c, 4) < 0 ||
@@ -337,7 +345,8 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         execv(exe, argv);
         _exit(127);
     }
-    setpgid(pid, pid);              /* both sides: no race with kill(-pgid) */
+    if (spec->kind != PROBE_MODEL_LATENCY)
+        setpgid(pid, pid);          /* both sides: no race with kill(-pgid) */
     m->pid = pid;
     m->ctl_w = ctl[1];
     fcntl(m->ctl_w, F_SETFL, O_NONBLOCK);
