@@ -503,7 +503,15 @@ int model_stop(struct model *m, uint64_t grace_ns)
             }
         }
     }
+    /* Workers die with their host; wait (bounded) until the group is empty
+     * so that "stopped" means gone. Zombies count as members until some
+     * reaper takes them, hence the bound. */
     kill(-m->pid, SIGKILL);
+    uint64_t end = util_now_ns() + grace_ns;
+    while (kill(-m->pid, 0) == 0 && util_now_ns() < end) {
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
     munmap(m->board, m->size);
     free(m);
     return 0;

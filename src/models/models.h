@@ -98,8 +98,9 @@ const char *model_failure(const struct model *m);
  * 0, -ETIMEDOUT, -ECHILD (it died; see model_failure). */
 int model_wait_ready(struct model *m, uint64_t timeout_ns);
 
-/* SIGTERM to the process group, SIGKILL after grace_ns, waitpid, unmap,
- * close; frees m. Returns 0. */
+/* Closes the control pipe, SIGTERM to the process group, SIGKILL after
+ * grace_ns, waitpid, then waits (at most grace_ns more) until no process of
+ * the group is left; unmaps and frees m. Returns 0. */
 int model_stop(struct model *m, uint64_t grace_ns);
 
 /* Entry of the host side: main() calls it when argv[1] is "--host". */
