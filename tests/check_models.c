@@ -209,9 +209,10 @@ START_TEST(test_workloads)
            probe_hist_quantile(s.hist, 0.5) / 1e6);
     ck_assert_uint_eq(s.workload, w);
     ck_assert_uint_eq(s.errors, 0);
-    /* mixed: 4 x 50 requests/s; fanout: 4 x 100 messages/s; both at least
-     * half of that on a busy machine */
-    ck_assert_uint_gt(s.units, w == WORK_MIXED ? 100 : w == WORK_FANOUT ? 200 : 1000);
+    /* That it works, not how fast (tests/bench/models says that): mixed
+     * could do 4 x 50 requests/s, fanout 4 x 100 deliveries/s. */
+    ck_assert_uint_gt(s.units, w == WORK_MIXED ? 20 : w == WORK_FANOUT ? 50 :
+                               w == WORK_SPAWN ? 100 : 1000);
     if (w == WORK_SPAWN)    /* units is copied first; at most 4 counted in between */
         ck_assert_uint_ge(s.spawned + 4, s.units);
     if (w == WORK_FANOUT)           /* delivered within a publishing period */
@@ -372,7 +373,7 @@ START_TEST(test_kill_worker)
     ck_assert_int_eq(s.status, PROBE_STATUS_LIMITED);
     ck_assert_str_eq(s.status_text, "worker 1 killed by signal 9; 2 of 3 running");
     ck_assert_uint_eq(atomic_load(&s.slots[1].state), PROBE_ST_DONE);
-    mu_sleep_ns(SEC / 10);
+    mu_sleep_ns(SEC / 3);
     ck_assert_int_eq(model_snapshot(m, &s), 0);
     ck_assert_uint_gt(s.units, u0 + 1000);
     ck_assert(!model_poll(m));
