@@ -71,6 +71,8 @@ int main(int argc, char **argv)
         printf(", %.0f GIL hand-offs/s (%.0f drop requests/s)",
                (double)(b.gil_handoffs - a.gil_handoffs) / dt,
                (double)(b.gil_drop_requests - a.gil_drop_requests) / dt);
+    uint64_t pss = mu_group_pss(model_pid(m));
+    printf(", Pss %.1f MiB (%.1f KiB/task)", pss / 1048576.0, pss / 1024.0 / (double)n);
     printf(", errors %llu\n  status: %s: %s\n", (unsigned long long)b.errors,
            probe_status_name(b.status), b.status_text);
     model_stop(m, 1000000000);
