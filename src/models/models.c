@@ -313,10 +313,13 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
     if (spec->affinity != NULL)
         aff = *spec->affinity;
 
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     pid_t pid = fork();
     if (pid < 0) {
         rc = -errno;
         snprintf(err, errlen, "fork: %s", strerror(errno));
+        if (devnull >= 0)
+            close(devnull);
         goto out_close_listen;
     }
     if (pid == 0) {
@@ -337,6 +340,13 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         if (b < 0 || c < 0 || dup2(b, 3) < 0 || dup2(c, 4) < 0 ||
             (l >= 0 && dup2(l, 5) < 0))
             _exit(127);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            if (spec->quiet) {
+                dup2(devnull, 1);
+                dup2(devnull, 2);
+            }
+        }
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
         for (int s = 1; s < NSIG; s++)
@@ -352,6 +362,8 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
     fcntl(m->ctl_w, F_SETFL, O_NONBLOCK);
     close(ctl[0]);
     close(board_fd);
+    if (devnull >= 0)
+        close(devnull);
     if (listen_fd >= 0)
         close(listen_fd);
     *out = m;

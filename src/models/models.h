@@ -48,6 +48,8 @@ struct model_spec {
                                        (default: run the most it safely can) */
     const cpu_set_t *affinity;      /* NULL: every core */
     const char *exe;                /* NULL: /proc/self/exe */
+    bool quiet;                     /* host stdout/stderr to /dev/null (under the TUI);
+                                       stdin is always /dev/null */
     /* latency server only */
     uint64_t latency_ns;            /* 0: WORK_LATENCY_DEFAULT_NS */
 };
