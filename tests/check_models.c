@@ -217,9 +217,12 @@ START_TEST(test_workloads)
         ck_assert_uint_ge(s.spawned + 4, s.units);
     if (w == WORK_FANOUT)           /* delivered within a publishing period */
         ck_assert_uint_lt(probe_hist_quantile(s.hist, 0.5), WORK_FANOUT_NS);
-    /* every task did some of it */
+    /* Every task did some of it; a mutex is not fair, so under lock one
+     * task may have been starved for the whole window on a busy machine. */
+    uint32_t active = 0;
     for (uint32_t i = 0; i < 4; i++)
-        ck_assert_uint_gt(atomic_load(&s.slots[i].work), 0);
+        active += atomic_load(&s.slots[i].work) > 0;
+    ck_assert_uint_ge(active, w == WORK_LOCK ? 2 : 4);
     if (w == WORK_PINGPONG)
         ck_assert_uint_gt(s.lat_count, 100);      /* round trips were timed */
     probe_snapshot_free(&s);
