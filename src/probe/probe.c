@@ -337,6 +337,18 @@ uint64_t probe_hist_quantile(const uint64_t *hist, double q)
     return probe_hist_lower(PROBE_HIST_BUCKETS - 1);
 }
 
+uint64_t probe_delta_quantile(const struct probe_snapshot *prev,
+                              const struct probe_snapshot *cur, double q)
+{
+    uint64_t d[PROBE_HIST_BUCKETS];
+
+    if (prev->generation != cur->generation)
+        return 0;
+    for (unsigned i = 0; i < PROBE_HIST_BUCKETS; i++)
+        d[i] = cur->hist[i] >= prev->hist[i] ? cur->hist[i] - prev->hist[i] : 0;
+    return probe_hist_quantile(d, q);
+}
+
 const char *probe_state_name(enum probe_state st)
 {
     static const char *const names[PROBE_ST_COUNT] = {
