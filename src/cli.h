@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "run/run.h"
+
 #define CLI_MAX_PIDS 16
 
 enum cli_status {
@@ -27,7 +29,11 @@ struct config {
     bool     ascii;                 /* --ascii: no UTF-8 block characters */
     bool     no_color;              /* --no-color or NO_COLOR set */
     bool     headless;              /* --headless: no TUI */
-    int      crash_test;            /* --crash-test=segv (test-only switch, hidden) */
+    const char *json_path;          /* --json FILE (headless) */
+    const char *csv_path;           /* --csv FILE (headless) */
+    bool     models_given;          /* --models was given */
+    struct run_opts run;            /* the models: --models, -w, -n, --gil, ... */
+    bool     mode_given;            /* --mode was given (else the machine's default) */
 };
 
 /* Parses argv into cfg. Prints help, version or an error itself. */

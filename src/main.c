@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "bench.h"
 #include "cli.h"
 #include "models/models.h"
 
@@ -15,6 +16,8 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--host") == 0)
         return host_main(argc, argv);
     setlocale(LC_ALL, "");
+    if (argc > 1 && strcmp(argv[1], "bench") == 0)
+        return bench_main(argc - 1, argv + 1);
     switch (cli_parse(argc, argv, &cfg)) {
     case CLI_EXIT_OK:
         return 0;

@@ -87,6 +87,23 @@ void probe_max(_Atomic uint64_t *gauge, uint64_t v)
         ;
 }
 
+/* The caller's Rss and Pss in bytes, from smaps_rollup (0 when unreadable). */
+static void probe__self_mem(uint64_t *rss, uint64_t *pss)
+{
+    FILE *f = fopen("/proc/self/smaps_rollup", "re");
+    if (f == NULL)
+        return;
+    char line[256];
+    unsigned long long kb;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "Rss: %llu kB", &kb) == 1)
+            *rss = kb * 1024;
+        else if (sscanf(line, "Pss: %llu kB", &kb) == 1)
+            *pss = kb * 1024;
+    }
+    fclose(f);
+}
+
 void probe_begin(struct probe_header *h, uint32_t workload, uint32_t asked,
                  uint32_t ntasks, uint32_t flags)
 {
@@ -118,6 +135,10 @@ void probe_begin(struct probe_header *h, uint32_t workload, uint32_t asked,
     atomic_store_explicit(&h->ntasks, ntasks, RLX);
     atomic_store_explicit(&h->flags, flags, RLX);
     atomic_store_explicit(&h->start_ns, util_now_ns(), RLX);
+    uint64_t rss = 0, pss = 0;
+    probe__self_mem(&rss, &pss);
+    atomic_store_explicit(&h->base_rss, rss, RLX);
+    atomic_store_explicit(&h->base_pss, pss, RLX);
     atomic_store_explicit(&h->generation, gen + 1, memory_order_release);
 }
 
@@ -273,6 +294,8 @@ int probe_snapshot(const void *board, size_t size, struct probe_snapshot *snap)
         snap->gil_wait_ns = LD(h->gil_wait_ns);
         snap->spawned = LD(h->spawned);
         snap->spawn_ns = LD(h->spawn_ns);
+        snap->base_rss = LD(h->base_rss);
+        snap->base_pss = LD(h->base_pss);
         for (size_t i = 0; i < PROBE_GORT_BYTES; i++)
             snap->gort[i] = atomic_load_explicit((_Atomic unsigned char *)&h->gort[i], RLX);
 

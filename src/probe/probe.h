@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 #define PROBE_MAGIC         0x42505753u     /* "SWPB" little-endian */
-#define PROBE_ABI           1u
+#define PROBE_ABI           2u
 #define PROBE_SLOTS_MAX     65536u
 #define PROBE_HIST_SUB_BITS 4u
 #define PROBE_HIST_SUB      (1u << PROBE_HIST_SUB_BITS)     /* buckets per power of two */
@@ -143,6 +143,10 @@ struct probe_header {
     /* procs, threads, spawn */
     _Atomic uint64_t spawned;           /* tasks created (spawn workload) */
     _Atomic uint64_t spawn_ns;          /* total creation+exit time */
+    /* The host's own memory when this generation began, before its tasks
+     * existed: memory per task is (memory now - this) / tasks. */
+    _Atomic uint64_t base_rss;          /* bytes, /proc/self/smaps_rollup Rss */
+    _Atomic uint64_t base_pss;          /* bytes, Pss */
 
     /* The goroutine runtime's own block: layout defined by src/gort/. */
     _Alignas(64) unsigned char gort[PROBE_GORT_BYTES];
@@ -167,6 +171,7 @@ struct probe_snapshot {
     uint64_t loop_iterations, loop_idle_ns, loop_offloaded;
     uint64_t gil_handoffs, gil_drop_requests, gil_wait_ns;
     uint64_t spawned, spawn_ns;
+    uint64_t base_rss, base_pss;
     unsigned char gort[PROBE_GORT_BYTES];
     struct probe_slot *slots;       /* plain copies; read with the same atomics API */
     uint32_t slots_cap;             /* entries slots can hold */

@@ -58,8 +58,10 @@ struct sample_task {
     char     comm[SAMPLE_COMM_MAX];
     char     state;                 /* (3) R S D T t Z X I ... */
     int      cpu;                   /* (39) processor it last ran on */
-    float    cpu_pct;               /* utime+stime delta, % of one core */
-    float    user_pct, sys_pct;
+    float    cpu_pct;               /* % of one core: schedstat run time delta where the
+                                       kernel has it (ns exact), else utime+stime delta */
+    float    user_pct, sys_pct;     /* cpu_pct split in the ratio of utime to stime */
+    bool     cpu_ok;                /* cpu_pct carries data (the task was read twice) */
     float    vcsw_per_s;            /* voluntary context switches per second */
     float    ivcsw_per_s;           /* involuntary (preempted) per second */
     bool     csw_ok;                /* the two rates above carry data */
@@ -67,6 +69,10 @@ struct sample_task {
     bool     wait_ok;               /* schedstat present and wait not always 0 */
     uint64_t vcsw, ivcsw;           /* totals since the task started */
     uint64_t run_ns, wait_ns;       /* schedstat totals */
+    bool     csw_totals_ok;         /* vcsw, ivcsw above were read at least once */
+    uint64_t t_ns;                  /* when these figures were read: with many tasks the
+                                       sampler reads each at its own pace (sampler.c),
+                                       and rates are over that task's own interval */
 };
 
 /* One process (thread group). */
@@ -76,11 +82,13 @@ struct sample_proc {
     char     state;
     int      nthreads;              /* (20) num_threads */
     float    cpu_pct;               /* sum over its tasks */
-    uint64_t rss;                   /* smaps_rollup Rss (falls back to stat rss pages) */
+    uint64_t rss;                   /* (24) rss pages x page size, every sample (the
+                                       kernel's counters; smaps_rollup Rss is the same
+                                       figure by a page walk that costs far more) */
     uint64_t pss;                   /* smaps_rollup Pss */
     bool     pss_ok;                /* smaps_rollup readable (needs ptrace access) */
-    uint64_t mem_t_ns;              /* when rss/pss were last read (read less often
-                                       than stat for big processes) */
+    uint64_t mem_t_ns;              /* when pss was last read (less often than stat for
+                                       big processes: sampler.c) */
     uint64_t vsize;                 /* (23) virtual size: the address space reserved */
 };
 
@@ -120,6 +128,7 @@ enum sample_cap {
     SAMPLE_CAP_SCHEDSTAT_WAIT,      /* ... and its wait field is not always 0 */
     SAMPLE_CAP_SMAPS_ROLLUP,
     SAMPLE_CAP_PROC_SCHEDSTAT,      /* /proc/schedstat */
+    SAMPLE_CAP_CHILDREN,            /* /proc/PID/task/TID/children (else /proc is scanned) */
     SAMPLE_CAP_COUNT
 };
 

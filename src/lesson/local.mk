@@ -1,0 +1,39 @@
+# src/lesson — the lesson language: parser, expressions, shipped lessons, tests,
+# fuzz target (appended to Makefile.am).
+libsw_a_SOURCES += src/lesson/lesson.c src/lesson/lesson.h src/lesson/lesson_int.h \
+	src/lesson/lesson_lex.c src/lesson/lesson_expr.c src/lesson/lesson_metric.c
+
+lessonsdir = $(pkgdatadir)/lessons
+dist_lessons_DATA = \
+	data/lessons/context-switch.lesson \
+	data/lessons/cpu-bound.lesson \
+	data/lessons/cpu-vs-io.lesson \
+	data/lessons/io-bound.lesson \
+	data/lessons/locks-vs-channels.lesson \
+	data/lessons/memory.lesson \
+	data/lessons/million-goroutines.lesson
+
+EXTRA_DIST += src/lesson/LANGUAGE.md
+
+if HAVE_CHECK
+check_PROGRAMS += tests/check_lesson
+TESTS += tests/check_lesson
+tests_check_lesson_SOURCES = tests/check_lesson.c
+tests_check_lesson_CFLAGS = $(TEST_CFLAGS)
+tests_check_lesson_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/fixtures/lessons tests/fuzz/corpus/lesson
+
+# The fuzz target links the lesson sources alone (no libuv, no curses), with
+# libFuzzer and the sanitizers on this program only.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_lesson
+tests_fuzz_fuzz_lesson_SOURCES = tests/fuzz/fuzz_lesson.c src/util.c \
+	src/lesson/lesson.c src/lesson/lesson_lex.c src/lesson/lesson_expr.c \
+	src/lesson/lesson_metric.c
+tests_fuzz_fuzz_lesson_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	-fno-omit-frame-pointer
+tests_fuzz_fuzz_lesson_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_lesson_LDADD = -lm
+endif
+EXTRA_DIST += tests/fuzz/fuzz_lesson.c tests/fuzz/lesson.dict

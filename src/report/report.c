@@ -1,0 +1,276 @@
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/json.h"
+#include "report/report.h"
+#include "util.h"
+
+struct report {
+    FILE       *jf, *cf;
+    struct json j;
+    uint64_t    t0_ns;
+    const char *json_path, *csv_path;
+};
+
+static double report__nan_unless(bool ok, double v)
+{
+    return ok ? v : NAN;
+}
+
+static void report__config(struct json *j, const struct run *r, uint64_t interval_ns)
+{
+    const struct run_opts *o = run_options(r);
+    json_key(j, "config");
+    json_object_begin(j);
+    json_kv_str(j, "workload", work_name(o->workload));
+    json_kv_str(j, "mode", run_mode_name(o->mode));
+    json_kv_str(j, "fairness", run_fairness(r));
+    json_kv_bool(j, "fair", run_fair(r));
+    json_kv_num(j, "interval_ms", interval_ns / 1e6);
+    json_kv_num(j, "turn_s", o->turn_ns / 1e9);
+    json_kv_bool(j, "gil", o->gil);
+    json_kv_bool(j, "offload", o->offload);
+    json_key(j, "models");
+    json_array_begin(j);
+    for (int i = 0; i < o->nmodels; i++) {
+        json_object_begin(j);
+        json_kv_str(j, "name", probe_model_name(o->models[i]));
+        json_kv_uint(j, "tasks", o->ntasks[o->models[i]]);
+        json_object_end(j);
+    }
+    json_array_end(j);
+    json_object_end(j);
+}
+
+int report_open(const char *json_path, const char *csv_path, const struct run *r,
+                uint64_t interval_ns, struct report **out, char *err, size_t errlen)
+{
+    struct report *rep = xcalloc(1, sizeof(*rep));
+    rep->json_path = json_path;
+    rep->csv_path = csv_path;
+    if (json_path != NULL && (rep->jf = fopen(json_path, "we")) == NULL) {
+        int e = errno;
+        snprintf(err, errlen, "--json %s: %s", json_path, strerror(e));
+        free(rep);
+        return -e;
+    }
+    if (csv_path != NULL && (rep->cf = fopen(csv_path, "we")) == NULL) {
+        int e = errno;
+        snprintf(err, errlen, "--csv %s: %s", csv_path, strerror(e));
+        if (rep->jf)
+            fclose(rep->jf);
+        free(rep);
+        return -e;
+    }
+    if (rep->jf != NULL) {
+        json_init(&rep->j, rep->jf, true);
+        json_object_begin(&rep->j);
+        json_kv_str(&rep->j, "schedwatch", PACKAGE_VERSION);
+        json_kv_int(&rep->j, "format", 1);
+        json_key(&rep->j, "machine");
+        json_object_begin(&rep->j);
+        json_kv_int(&rep->j, "cores_online", sysconf(_SC_NPROCESSORS_ONLN));
+        json_object_end(&rep->j);
+        if (r != NULL)
+            report__config(&rep->j, r, interval_ns);
+        json_key(&rep->j, "samples");
+        json_array_begin(&rep->j);
+    }
+    if (rep->cf != NULL)
+        fputs("t_s,model,state,tasks,cores,rss,pss,mem_per_task,vcsw_per_s,ivcsw_per_s,"
+              "runtime_switches_per_s,units_per_s,lat_p50_ms,lat_p99_ms,loop_lag_ms\n", rep->cf);
+    rep->t0_ns = util_now_ns();     /* sample times count from the start of the run */
+    *out = rep;
+    return 0;
+}
+
+static void report__csv_num(FILE *f, bool ok, double v)
+{
+    if (ok && isfinite(v))
+        fprintf(f, ",%.6g", v);
+    else
+        fputs(",", f);
+}
+
+static void report__figs_json(struct json *j, const struct run_figs *f)
+{
+    json_object_begin(j);
+    json_kv_str(j, "name", f->name);
+    json_kv_str(j, "state", run_mstate_name(f->state));
+    if (f->text[0])
+        json_kv_str(j, "text", f->text);
+    json_kv_uint(j, "tasks", f->ntasks);
+    json_kv_uint(j, "asked", f->asked);
+    json_kv_num(j, "cores", f->cores);
+    json_key(j, "on_core");
+    json_array_begin(j);
+    for (int c = 0; c < f->ncpu; c++)
+        json_num(j, f->on_core[c]);
+    json_array_end(j);
+    json_kv_int(j, "os_tasks", f->os_tasks);
+    json_kv_int(j, "os_running", f->os_running);
+    json_kv_num(j, "rq_wait_cores", report__nan_unless(f->rq_wait_ok, f->rq_wait));
+    json_kv_uint(j, "rss", f->rss);
+    json_kv_num(j, "pss", report__nan_unless(f->pss_ok, (double)f->pss));
+    json_kv_num(j, "mem_per_task", report__nan_unless(f->mem_per_task_ok, f->mem_per_task));
+    json_kv_num(j, "vcsw_per_s", f->vcsw_per_s);
+    json_kv_num(j, "ivcsw_per_s", f->ivcsw_per_s);
+    json_kv_num(j, "runtime_switches_per_s",
+                report__nan_unless(f->rt_switch_what != NULL, f->rt_switch_per_s));
+    if (f->rt_switch_what)
+        json_kv_str(j, "runtime_switches", f->rt_switch_what);
+    json_kv_num(j, "runtime_queue", report__nan_unless(f->rt_queue_ok, f->rt_queue));
+    json_kv_num(j, "units_per_s", f->units_per_s);
+    json_kv_uint(j, "units", f->units);
+    json_kv_num(j, "lat_p50_ms", report__nan_unless(f->lat_ok, f->lat_p50_ms));
+    json_kv_num(j, "lat_p99_ms", report__nan_unless(f->lat_ok, f->lat_p99_ms));
+    json_kv_num(j, "loop_lag_ms", report__nan_unless(f->loop_ok, f->loop_lag_ms));
+    json_kv_num(j, "loop_idle_pct", report__nan_unless(f->loop_ok, f->loop_idle_pct));
+    json_kv_num(j, "create_ns", report__nan_unless(f->create_ok, f->create_ns));
+    json_key(j, "states");
+    json_object_begin(j);
+    for (int k = 0; k < PROBE_ST_COUNT; k++)
+        if (f->state_count[k] > 0)
+            json_kv_int(j, probe_state_name((enum probe_state)k), f->state_count[k]);
+    json_object_end(j);
+    json_object_end(j);
+}
+
+void report_sample(struct report *rep, const struct sample *s, const struct run *r)
+{
+    double t = s->m.t_ns > rep->t0_ns ? (s->m.t_ns - rep->t0_ns) / 1e9 : 0;
+    if (rep->jf != NULL) {
+        struct json *j = &rep->j;
+        json_object_begin(j);
+        json_kv_uint(j, "seq", s->seq);
+        json_kv_num(j, "t_s", t);
+        json_key(j, "machine");
+        json_object_begin(j);
+        json_key(j, "busy");
+        json_array_begin(j);
+        for (int c = 0; c < s->m.ncpu; c++)
+            json_num(j, s->m.cpu[c].online ? s->m.cpu[c].busy : NAN);
+        json_array_end(j);
+        json_kv_num(j, "ctxt_per_s", s->m.ctxt_per_s);
+        json_kv_uint(j, "procs_running", s->m.procs_running);
+        json_kv_uint(j, "procs_blocked", s->m.procs_blocked);
+        json_kv_num(j, "load1", s->m.load[0]);
+        json_kv_num(j, "psi_some_avg10", report__nan_unless(s->m.psi_ok, s->m.psi_some_avg10));
+        json_object_end(j);
+        if (r != NULL) {
+            json_key(j, "models");
+            json_array_begin(j);
+            for (int i = 0; i < run_count(r); i++)
+                report__figs_json(j, run_figs(r, i));
+            json_array_end(j);
+        }
+        json_object_end(j);
+    }
+    if (rep->cf != NULL && r != NULL) {
+        for (int i = 0; i < run_count(r); i++) {
+            const struct run_figs *f = run_figs(r, i);
+            fprintf(rep->cf, "%.3f,%s,%s,%u", t, f->name, run_mstate_name(f->state), f->ntasks);
+            report__csv_num(rep->cf, true, f->cores);
+            report__csv_num(rep->cf, true, (double)f->rss);
+            report__csv_num(rep->cf, f->pss_ok, (double)f->pss);
+            report__csv_num(rep->cf, f->mem_per_task_ok, f->mem_per_task);
+            report__csv_num(rep->cf, true, f->vcsw_per_s);
+            report__csv_num(rep->cf, true, f->ivcsw_per_s);
+            report__csv_num(rep->cf, f->rt_switch_what != NULL, f->rt_switch_per_s);
+            report__csv_num(rep->cf, true, f->units_per_s);
+            report__csv_num(rep->cf, f->lat_ok, f->lat_p50_ms);
+            report__csv_num(rep->cf, f->lat_ok, f->lat_p99_ms);
+            report__csv_num(rep->cf, f->loop_ok, f->loop_lag_ms);
+            fputc('\n', rep->cf);
+        }
+    }
+}
+
+int report_close(struct report *rep, const struct run *r, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (rep == NULL)
+        return 0;
+    if (rep->jf != NULL) {
+        struct json *j = &rep->j;
+        json_array_end(j);
+        if (r != NULL) {
+            json_key(j, "summary");
+            json_object_begin(j);
+            json_kv_str(j, "fairness", run_fairness(r));
+            json_kv_bool(j, "fair", run_fair(r));
+            json_key(j, "models");
+            json_array_begin(j);
+            for (int i = 0; i < run_count(r); i++) {
+                const struct run_figs *f = run_figs(r, i);
+                double secs, cores, ups;
+                bool ok = run_summary(r, i, &secs, &cores, &ups);
+                json_object_begin(j);
+                json_kv_str(j, "name", f->name);
+                json_kv_str(j, "state", run_mstate_name(f->state));
+                if (f->text[0])
+                    json_kv_str(j, "text", f->text);
+                json_kv_uint(j, "tasks", f->ntasks);
+                json_kv_num(j, "measured_s", secs);
+                json_kv_num(j, "cores", report__nan_unless(ok, cores));
+                json_kv_num(j, "units_per_s", report__nan_unless(ok, ups));
+                json_kv_num(j, "mem_per_task", report__nan_unless(f->mem_per_task_ok,
+                                                                  f->mem_per_task));
+                double p50, p99;
+                bool lok = run_summary_latency(r, i, &p50, &p99);
+                json_kv_num(j, "lat_p50_ms", report__nan_unless(lok, p50));
+                json_kv_num(j, "lat_p99_ms", report__nan_unless(lok, p99));
+                json_object_end(j);
+            }
+            json_array_end(j);
+            json_object_end(j);
+        }
+        json_object_end(j);
+        if (ferror(rep->jf) | (fclose(rep->jf) != 0)) {
+            rc = -EIO;
+            snprintf(err, errlen, "--json %s: write failed", rep->json_path);
+        }
+    }
+    if (rep->cf != NULL && (ferror(rep->cf) | (fclose(rep->cf) != 0))) {
+        rc = -EIO;
+        snprintf(err, errlen, "--csv %s: write failed", rep->csv_path);
+    }
+    free(rep);
+    return rc;
+}
+
+void report_table(FILE *f, const struct run *r)
+{
+    const struct run_opts *o = run_options(r);
+    char b1[32];
+    fprintf(f, "workload %s, %s\n", work_name(o->workload), run_fairness(r));
+    fprintf(f, "%-11s %7s %6s %11s %11s %9s %9s %12s  %s\n", "model", "tasks", "cores",
+            "units/s", "mem/task", "p50 ms", "p99 ms", "ctxsw/s", "state");
+    for (int i = 0; i < run_count(r); i++) {
+        const struct run_figs *m = run_figs(r, i);
+        double secs, cores, ups;
+        bool ok = run_summary(r, i, &secs, &cores, &ups);
+        char c[16] = "n/a", u[24] = "n/a", p50[16] = "n/a", p99[16] = "n/a";
+        if (ok) {
+            snprintf(c, sizeof(c), "%.2f", cores);
+            snprintf(u, sizeof(u), "%.1f", ups);
+        }
+        double l50, l99;
+        if (run_summary_latency(r, i, &l50, &l99)) {
+            snprintf(p50, sizeof(p50), "%.2f", l50);
+            snprintf(p99, sizeof(p99), "%.2f", l99);
+        }
+        fprintf(f, "%-11s %7u %6s %11s %11s %9s %9s %12.0f  %s%s%s\n", m->name, m->ntasks, c, u,
+                m->mem_per_task_ok ? util_fmt_bytes(b1, sizeof(b1), m->mem_per_task) : "n/a",
+                p50, p99, m->vcsw_per_s + m->ivcsw_per_s, run_mstate_name(m->state),
+                m->text[0] ? ": " : "", m->text);
+    }
+    if (!run_fair(r))
+        fprintf(f, "note: the models shared cores; their throughput is not comparable "
+                   "(use --mode turns or split)\n");
+}

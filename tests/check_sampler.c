@@ -1,0 +1,451 @@
+/*
+ * check_sampler.c — the sampler over a fake proc tree whose numbers we know
+ * (tests/fixtures/tree/{a,b,c}, written by gen.py: three snapshots one second
+ * apart on a driven clock), and over the real /proc with a child process this
+ * test starts.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdnoreturn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sample/sampler.h"
+
+#define NS 1000000000ull
+#define TOL 0.01
+
+static uint64_t fake_now;
+
+static uint64_t fake_clock(void *arg)
+{
+    (void)arg;
+    return fake_now;
+}
+
+static char tree_dir[64];
+
+static void copy_snapshot(const char *snap)
+{
+    char cmd[1024];
+    /* cp writes into the existing files, so descriptors the sampler keeps
+     * open see the new text, as with a real /proc file. */
+    snprintf(cmd, sizeof(cmd), "cp -R '%s/fixtures/tree/%s/.' '%s/' && chmod -R u+w '%s'",
+             SW_TESTDIR, snap, tree_dir, tree_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void tree_setup(void)
+{
+    snprintf(tree_dir, sizeof(tree_dir), "/tmp/sw-check-sampler-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tree_dir));
+    copy_snapshot("a");
+    /* The capability probe looks at "self", as in /proc. */
+    char self[128];
+    snprintf(self, sizeof(self), "%s/self", tree_dir);
+    ck_assert_int_eq(symlink("100", self), 0);
+}
+
+static void tree_teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tree_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static const struct sample_task *find_task(const struct sample_tree *t, pid_t tid)
+{
+    for (int i = 0; i < t->ntask; i++)
+        if (t->tasks[i].tid == tid)
+            return &t->tasks[i];
+    return NULL;
+}
+
+static const struct sample_proc *find_proc(const struct sample_tree *t, pid_t pid)
+{
+    for (int i = 0; i < t->nproc; i++)
+        if (t->procs[i].pid == pid)
+            return &t->procs[i];
+    return NULL;
+}
+
+static struct sampler *fixture_sampler(void)
+{
+    struct sampler_opts o = { .proc_root = tree_dir, .clk_tck = 100, .page_size = 4096,
+                              .clock = fake_clock };
+    struct sampler *s;
+    fake_now = 10 * NS;
+    ck_assert_int_eq(sampler_new(&o, &s), 0);
+    return s;
+}
+
+START_TEST(fixture_caps)
+{
+    struct sampler *s = fixture_sampler();
+    const struct sample_caps *c = sampler_caps(s);
+    ck_assert(c->ok[SAMPLE_CAP_STAT] && c->ok[SAMPLE_CAP_LOADAVG] && c->ok[SAMPLE_CAP_PSI]);
+    ck_assert(c->ok[SAMPLE_CAP_SCHEDSTAT] && c->ok[SAMPLE_CAP_SCHEDSTAT_WAIT]);
+    ck_assert(c->ok[SAMPLE_CAP_SMAPS_ROLLUP] && c->ok[SAMPLE_CAP_CHILDREN]);
+    ck_assert(!c->ok[SAMPLE_CAP_PROC_SCHEDSTAT]);
+    ck_assert_ptr_nonnull(c->why[SAMPLE_CAP_PROC_SCHEDSTAT]);
+    ck_assert_str_eq(sample_cap_name(SAMPLE_CAP_PSI), "CPU pressure (PSI)");
+    sampler_free(s);
+
+    /* Without PSI, and with schedstat wait always 0. */
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "rm -r '%s/pressure' && echo '5 0 7' > '%s/100/schedstat' && "
+             "echo '5 0 7' > '%s/1/schedstat'", tree_dir, tree_dir, tree_dir);
+    ck_assert_int_eq(system(cmd), 0);
+    s = fixture_sampler();
+    c = sampler_caps(s);
+    ck_assert(!c->ok[SAMPLE_CAP_PSI]);
+    ck_assert_str_eq(c->why[SAMPLE_CAP_PSI], "absent (kernel built without CONFIG_PSI)");
+    ck_assert(c->ok[SAMPLE_CAP_SCHEDSTAT] && !c->ok[SAMPLE_CAP_SCHEDSTAT_WAIT]);
+    ck_assert_str_eq(c->why[SAMPLE_CAP_SCHEDSTAT_WAIT], "reads 0: sched_info off");
+    const struct sample *out;
+    ck_assert_int_eq(sampler_sample(s, &out), 0);
+    ck_assert(!out->m.psi_ok);
+    sampler_free(s);
+
+    /* A root without stat is unusable. */
+    struct sampler_opts o = { .proc_root = "/nonexistent-proc" };
+    ck_assert_int_eq(sampler_new(&o, &s), -ENOENT);
+}
+END_TEST
+
+/* Descendants are found through children files, or without them by a scan. */
+static void three_samples(bool children)
+{
+    if (!children) {
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "find '%s' -name children -delete", tree_dir);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+    struct sampler *s = fixture_sampler();
+    const struct sample *out;
+    ck_assert(sampler_caps(s)->ok[SAMPLE_CAP_CHILDREN] == children);
+
+    ck_assert_int_eq(sampler_watch(s, 999, "nope"), -ESRCH);
+    ck_assert_int_eq(sampler_watch(s, 100, "demo"), 0);
+    ck_assert_int_eq(sampler_watch(s, 100, "again"), -EEXIST);
+
+    /* a: everything is new, no rates yet. */
+    ck_assert_int_eq(sampler_sample(s, &out), 0);
+    ck_assert_uint_eq(out->seq, 1);
+    ck_assert_double_eq(out->m.dt, 0);
+    ck_assert_int_eq(out->m.ncpu, 2);
+    ck_assert_int_eq(out->ntree, 1);
+    const struct sample_tree *t = &out->trees[0];
+    ck_assert_str_eq(t->label, "demo");
+    ck_assert(t->alive);
+    ck_assert_int_eq(t->nproc, 2);              /* 100 and its child 200; not 300 */
+    ck_assert_int_eq(t->ntask, 4);
+    ck_assert_int_eq(t->procs[0].pid, 100);
+    ck_assert_int_eq(t->tasks[0].tid, 100);     /* leader first */
+    ck_assert_str_eq(find_task(t, 101)->comm, "worker (1) )x");
+    ck_assert(!find_task(t, 101)->cpu_ok);
+    ck_assert_int_eq(t->procs[0].nthreads, 3);
+    ck_assert_uint_eq(t->procs[0].rss, 1000 * 4096);
+    ck_assert(t->procs[0].pss_ok);
+    ck_assert_uint_eq(t->procs[0].pss, 3000 * 1024);
+    ck_assert_uint_eq(t->pss, (3000 + 500) * 1024);
+    ck_assert_int_eq(find_proc(t, 200)->ppid, 100);
+    ck_assert_ptr_null(find_proc(t, 300));
+
+    /* b: one second later. */
+    copy_snapshot("b");
+    fake_now = 11 * NS;
+    ck_assert_int_eq(sampler_sample(s, &out), 0);
+    const struct sample_machine *m = &out->m;
+    ck_assert_double_eq_tol(m->dt, 1.0, 1e-9);
+    ck_assert_double_eq_tol(m->cpu[0].user, 0.6, TOL);
+    ck_assert_double_eq_tol(m->cpu[0].sys, 0.2, TOL);
+    ck_assert_double_eq_tol(m->cpu[0].iowait, 0.1, TOL);
+    ck_assert_double_eq_tol(m->cpu[0].busy, 0.8, TOL);
+    ck_assert_double_eq_tol(m->cpu[1].user, 0.5, TOL);     /* nice counts as user */
+    ck_assert_double_eq_tol(m->cpu[1].busy, 0.5, TOL);
+    ck_assert_double_eq_tol(m->total.busy, 0.65, TOL);
+    ck_assert_double_eq_tol(m->ctxt_per_s, 2500, 1e-6);
+    ck_assert_double_eq_tol(m->forks_per_s, 2, 1e-6);
+    ck_assert_uint_eq(m->procs_running, 2);
+    ck_assert_uint_eq(m->procs_blocked, 1);
+    ck_assert_double_eq_tol(m->load[0], 0.5, 1e-9);
+    ck_assert_uint_eq(m->nr_threads, 150);
+    ck_assert(m->psi_ok);
+    ck_assert_double_eq_tol(m->psi_some_avg10, 1.5, 1e-6);
+    ck_assert_double_eq_tol(m->psi_some_now, 10.0, 1e-4);
+    ck_assert_uint_eq(m->mem_total, 1000000ull * 1024);
+    ck_assert_uint_eq(m->mem_available, 500000ull * 1024);
+
+    t = &out->trees[0];
+    ck_assert_msg(t->nproc == 3, "the grandchild 201 was born: nproc %d after %llu searches",
+                  t->nproc, (unsigned long long)sampler_stats(s)->scans);
+    const struct sample_task *k = find_task(t, 100);
+    ck_assert(k->cpu_ok);
+    ck_assert_double_eq_tol(k->cpu_pct, 40, TOL);
+    ck_assert_double_eq_tol(k->user_pct, 30, TOL);
+    ck_assert_double_eq_tol(k->sys_pct, 10, TOL);
+    ck_assert(k->wait_ok);
+    ck_assert_double_eq_tol(k->wait_pct, 5, TOL);
+    ck_assert(!k->csw_ok);                      /* ran: one status read, no rate yet */
+    k = find_task(t, 101);
+    ck_assert_double_eq_tol(k->cpu_pct, 90, TOL);
+    ck_assert_double_eq_tol(k->user_pct, 90, TOL);
+    ck_assert_int_eq(k->cpu, 1);
+    k = find_task(t, 102);                      /* never ran: 0 switches, no read needed */
+    ck_assert(k->cpu_ok && k->csw_ok && !k->csw_totals_ok);
+    ck_assert_double_eq(k->cpu_pct, 0);
+    ck_assert_double_eq(k->vcsw_per_s, 0);
+    k = find_task(t, 200);
+    ck_assert_double_eq_tol(k->cpu_pct, 10, TOL);
+    ck_assert_double_eq_tol(k->user_pct, 5, TOL);
+    ck_assert(!find_task(t, 201)->cpu_ok);      /* new: read once */
+    ck_assert_double_eq_tol(t->cpu_pct, 140, TOL);
+    ck_assert_double_eq_tol(t->cpu_on_core[0], 40, TOL);
+    ck_assert_double_eq_tol(t->cpu_on_core[1], 100, TOL);
+    ck_assert_double_eq_tol(find_proc(t, 100)->cpu_pct, 130, TOL);
+
+    /* c */
+    copy_snapshot("c");
+    fake_now = 12 * NS;
+    ck_assert_int_eq(sampler_sample(s, &out), 0);
+    m = &out->m;
+    ck_assert_double_eq_tol(m->cpu[1].user, 0.7, TOL);
+    ck_assert_double_eq_tol(m->cpu[1].irq, 0.1, TOL);
+    ck_assert_double_eq_tol(m->cpu[1].busy, 0.9, TOL);
+    ck_assert_double_eq_tol(m->psi_some_now, 5.0, 1e-4);
+    t = &out->trees[0];
+    k = find_task(t, 100);
+    ck_assert_double_eq_tol(k->cpu_pct, 40, TOL);
+    ck_assert_int_eq(k->state, 'R');
+    ck_assert_int_eq(k->cpu, 1);
+    ck_assert(k->csw_ok && k->csw_totals_ok);
+    ck_assert_double_eq_tol(k->vcsw_per_s, 50, TOL);
+    ck_assert_double_eq_tol(k->ivcsw_per_s, 4, TOL);
+    ck_assert_uint_eq(k->vcsw, 1150);
+    k = find_task(t, 101);
+    ck_assert_double_eq_tol(k->cpu_pct, 100, TOL);
+    ck_assert_double_eq_tol(k->user_pct, 90, TOL);
+    ck_assert_double_eq_tol(k->sys_pct, 10, TOL);
+    ck_assert_double_eq_tol(k->vcsw_per_s, 1, TOL);
+    ck_assert_double_eq_tol(k->ivcsw_per_s, 20, TOL);
+    k = find_task(t, 200);                      /* idle since its status read */
+    ck_assert(k->csw_ok);
+    ck_assert_double_eq(k->cpu_pct, 0);
+    ck_assert_double_eq(k->vcsw_per_s, 0);
+    k = find_task(t, 201);
+    ck_assert(k->cpu_ok);
+    ck_assert_double_eq_tol(k->cpu_pct, 50, TOL);
+    ck_assert_int_eq(k->cpu, 0);
+    ck_assert_int_eq(t->nr_running, 3);
+    ck_assert_double_eq_tol(t->cpu_pct, 190, TOL);
+    ck_assert_double_eq_tol(t->cpu_on_core[0], 50, TOL);
+    ck_assert_double_eq_tol(t->cpu_on_core[1], 140, TOL);
+    ck_assert_double_eq_tol(t->vcsw_per_s, 51, TOL);
+    ck_assert_double_eq_tol(t->ivcsw_per_s, 24, TOL);
+
+    ck_assert_int_eq(sampler_unwatch(s, 100), 0);
+    ck_assert_int_eq(sampler_unwatch(s, 100), -ESRCH);
+    ck_assert_int_eq(sampler_sample(s, &out), 0);
+    ck_assert_int_eq(out->ntree, 0);
+    sampler_free(s);
+}
+
+START_TEST(fixture_three_samples_children)
+{
+    three_samples(true);
+}
+END_TEST
+
+START_TEST(fixture_three_samples_scan)
+{
+    three_samples(false);
+}
+END_TEST
+
+/* ---- real /proc ---- */
+
+static void *busy_thread(void *arg)
+{
+    volatile unsigned long n = 0;
+    pthread_setname_np(pthread_self(), "sw-busy");
+    for (;;)
+        n++;
+    return arg;
+}
+
+static void *idle_thread(void *arg)
+{
+    pthread_setname_np(pthread_self(), (const char *)arg);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static noreturn void child_main(int ready, int go)
+{
+    pthread_t t;
+    prctl(PR_SET_NAME, "sw-main");
+    pid_t g = fork();
+    if (g == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        prctl(PR_SET_NAME, "sw-grand");
+        for (;;)
+            pause();
+    }
+    pthread_create(&t, NULL, idle_thread, "sw-idle-1");
+    pthread_create(&t, NULL, idle_thread, "sw-idle-2");
+    pthread_create(&t, NULL, busy_thread, NULL);
+    usleep(50000);                  /* let the threads name themselves */
+    if (write(ready, "r", 1) != 1)
+        _exit(1);
+    /* On the test's word, one more child: found by a later sample. */
+    char c;
+    if (read(go, &c, 1) == 1 && fork() == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        prctl(PR_SET_NAME, "sw-late");
+    }
+    for (;;)
+        pause();
+}
+
+static const struct sample_task *find_comm(const struct sample_tree *t, const char *comm)
+{
+    for (int i = 0; i < t->ntask; i++)
+        if (strcmp(t->tasks[i].comm, comm) == 0)
+            return &t->tasks[i];
+    return NULL;
+}
+
+START_TEST(real_child)
+{
+    int p[2], go[2];
+    char c;
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(pipe(go), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(p[0]);
+        close(go[1]);
+        setpgid(0, 0);
+        /* If the test dies (a timeout), so does its spinning child. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        child_main(p[1], go[0]);
+    }
+    close(p[1]);
+    close(go[0]);
+    ck_assert_int_eq(read(p[0], &c, 1), 1);
+    close(p[0]);
+
+    struct sampler *s;
+    const struct sample *out;
+    ck_assert_int_eq(sampler_new(NULL, &s), 0);
+    ck_assert(sampler_caps(s)->ok[SAMPLE_CAP_STAT]);
+    ck_assert_int_eq(sampler_watch(s, pid, "child"), 0);
+    ck_assert_int_eq(sampler_sample(s, &out), 0);
+    usleep(500000);
+    ck_assert_int_eq(sampler_sample(s, &out), 0);
+    const struct sample_tree *t = &out->trees[0];
+    ck_assert(t->alive);
+    ck_assert_int_eq(t->nproc, 2);
+    ck_assert_int_eq(t->ntask, 5);
+    ck_assert_ptr_nonnull(find_comm(t, "sw-main"));
+    ck_assert_ptr_nonnull(find_comm(t, "sw-grand"));
+    ck_assert_ptr_nonnull(find_comm(t, "sw-idle-1"));
+    const struct sample_task *idle = find_comm(t, "sw-idle-2");
+    ck_assert_ptr_nonnull(idle);
+    ck_assert(idle->cpu_ok);
+    ck_assert_float_lt(idle->cpu_pct, 1);       /* pause()d: did not run */
+    ck_assert_int_eq(idle->state, 'S');
+    const struct sample_task *busy = find_comm(t, "sw-busy");
+    ck_assert_ptr_nonnull(busy);
+    ck_assert(busy->cpu_ok);
+    /* Cores shared with whatever else runs: a spinning thread still gets a
+     * good share of one, unless the machine is swamped (then: some). */
+    double floor = out->m.load[0] <= 2.0 * out->m.ncpu ? 10 : 0.01;
+    ck_assert_msg(busy->cpu_pct > floor, "busy thread at %.1f%% (load %.1f)", busy->cpu_pct,
+                  out->m.load[0]);
+    ck_assert_msg(busy->cpu_pct < 110, "busy thread at %.1f%%", busy->cpu_pct);
+    ck_assert_float_ge(t->cpu_pct, busy->cpu_pct);
+    ck_assert_uint_gt(t->rss, 0);
+
+    /* A process born later is found within a few samples. */
+    ck_assert_int_eq(write(go[1], "g", 1), 1);
+    bool late = false;
+    for (int tries = 0; tries < 50 && !late; tries++) {
+        usleep(50000);
+        ck_assert_int_eq(sampler_sample(s, &out), 0);
+        late = find_comm(&out->trees[0], "sw-late") != NULL;
+    }
+    ck_assert_msg(late, "the late child was not found");
+    ck_assert_int_eq(out->trees[0].nproc, 3);
+    close(go[1]);
+
+    /* The tree vanishes: no error. */
+    kill(-pid, SIGKILL);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+    usleep(20000);
+    ck_assert_int_eq(sampler_sample(s, &out), 0);
+    t = &out->trees[0];
+    ck_assert(!t->alive);
+    /* The grandchild, killed too, lingers as a zombie until its new parent
+     * reaps it. */
+    for (int i = 0; i < t->ntask; i++)
+        ck_assert_msg(t->tasks[i].state == 'Z' || t->tasks[i].state == 'X',
+                      "%s still in state %c", t->tasks[i].comm, t->tasks[i].state);
+    for (int tries = 0; tries < 100 && out->trees[0].ntask > 0; tries++) {
+        usleep(20000);
+        ck_assert_int_eq(sampler_sample(s, &out), 0);
+    }
+    ck_assert_int_eq(out->trees[0].ntask, 0);
+    sampler_free(s);
+}
+END_TEST
+
+START_TEST(real_absent)
+{
+    struct sampler *s;
+    ck_assert_int_eq(sampler_new(NULL, &s), 0);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+    ck_assert_int_eq(sampler_watch(s, pid, NULL), -ESRCH);
+    sampler_free(s);
+}
+END_TEST
+
+static Suite *sampler_suite(void)
+{
+    Suite *s = suite_create("sampler");
+    TCase *tc = tcase_create("fixture");
+    tcase_add_checked_fixture(tc, tree_setup, tree_teardown);
+    tcase_add_test(tc, fixture_caps);
+    tcase_add_test(tc, fixture_three_samples_children);
+    tcase_add_test(tc, fixture_three_samples_scan);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("real");
+    tcase_set_timeout(tc, 60);      /* a loaded machine: the loops below wait for it */
+    tcase_add_test(tc, real_child);
+    tcase_add_test(tc, real_absent);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(sampler_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,487 @@
+/*
+ * check_tui — full-screen programs driven in a pseudo-terminal (tests/pty.h):
+ * first tui_demo, the ui layer on its own (start, keys, resize down to the
+ * "enlarge" notice, quit, crash, idle output), then the real schedwatch
+ * binary (SW_BIN): its header, the threads of a process started here with
+ * --pid, keys, resizes, --ascii, SIGTERM, a crash, a bad theme, and q.
+ * Every case checks the terminal is given back: main screen, cursor shown,
+ * termios as found.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pty.h"
+
+#define WAIT_MS 15000               /* bounds a failure on a slow machine */
+
+static const char *demo_path(void)
+{
+    static char path[4096];
+
+    snprintf(path, sizeof(path), "%s/tests/tui_demo", SW_BUILDDIR);
+    return path;
+}
+
+static char *screen(struct pty *p)
+{
+    return pty_screen_text(p);
+}
+
+#define ck_wait_for(p, s)                                                              \
+    do {                                                                               \
+        if (!pty_wait_for((p), (s), WAIT_MS)) {                                        \
+            char *t_ = screen(p);                                                      \
+            ck_abort_msg("screen never showed \"%s\"; it shows:\n%s", (s), t_);        \
+            free(t_);                                                                  \
+        }                                                                              \
+    } while (0)
+
+static void assert_restored(struct pty *p)
+{
+    ck_assert_msg(!pty_altscreen(p), "still on the alternate screen");
+    ck_assert_msg(pty_cursor_visible(p), "cursor left hidden");
+    ck_assert_msg(pty_termios_restored(p), "termios not restored (still raw/cbreak?)");
+}
+
+static int quit_and_wait(struct pty *p)
+{
+    int status;
+
+    ck_assert_int_eq(pty_send(p, "q"), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    return status;
+}
+
+/* ---- the ui layer on its own ----------------------------------------------------- */
+
+START_TEST(test_demo_start_quit)
+{
+    const char *argv[] = { demo_path(), NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, NULL), 0);
+    ck_wait_for(p, "schedwatch");
+    ck_wait_for(p, "cpu3");
+    ck_wait_for(p, "worker-5");
+    ck_assert_msg(pty_altscreen(p), "the TUI should use the alternate screen");
+    ck_assert_msg(!pty_cursor_visible(p), "the TUI should hide the cursor");
+    ck_assert_msg(!pty_termios_restored(p), "the TUI should leave canonical mode");
+    status = quit_and_wait(p);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_keys)
+{
+    const char *argv[] = { demo_path(), NULL };
+    struct pty *p;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 100, 30, NULL), 0);
+    ck_wait_for(p, "worker-1");
+    ck_assert_int_eq(pty_send(p, "?"), 0);
+    ck_wait_for(p, "close this help");
+    ck_assert_int_eq(pty_send(p, PTY_KEY_ESC), 0);
+    ck_assert(pty_wait_gone(p, "close this help", WAIT_MS));
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_wait_for(p, "PAUSED");
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_assert(pty_wait_gone(p, "PAUSED", WAIT_MS));
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_resize)
+{
+    const char *argv[] = { demo_path(), NULL };
+    struct pty *p;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 200, 50, NULL), 0);
+    ck_wait_for(p, "worker-5");
+    ck_assert_int_eq(pty_resize(p, 80, 24), 0);
+    ck_wait_for(p, "worker-5");
+    ck_assert_int_eq(pty_resize(p, 40, 10), 0);
+    ck_wait_for(p, "COMM");
+    ck_assert_int_eq(pty_resize(p, 20, 5), 0);
+    ck_wait_for(p, "(now 20x5)");
+    ck_assert_int_eq(pty_resize(p, 120, 40), 0);
+    ck_wait_for(p, "worker-5");
+    ck_assert(!pty_screen_contains(p, "enlarge"));
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_crash_restores)
+{
+    const char *argv[] = { demo_path(), "--crash", NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, NULL), 0);
+    ck_wait_for(p, "worker-1");
+    ck_assert_int_eq(pty_send(p, "c"), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFSIGNALED(status));
+    ck_assert_int_eq(WTERMSIG(status), SIGSEGV);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_ascii_locale)
+{
+    const char *argv[] = { demo_path(), NULL };
+    const char *env[] = { "LC_ALL=C", NULL };
+    struct pty *p;
+    char *t;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, env), 0);
+    ck_wait_for(p, "cpu3 [");
+    t = screen(p);
+    for (const char *c = t; *c; c++)
+        ck_assert_msg((unsigned char)*c < 0x80, "non-ASCII on a C-locale screen:\n%s", t);
+    free(t);
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_other_terms)
+{
+    static const char *const terms[] = { "TERM=xterm", "TERM=linux", "TERM=screen",
+                                         "TERM=ansi" };
+    const char *argv[] = { demo_path(), NULL };
+
+    /* 8- and 16-colour terminals, with and without an alternate screen. */
+    for (size_t i = 0; i < sizeof(terms) / sizeof(terms[0]); i++) {
+        const char *env[] = { terms[i], NULL };
+        struct pty *p;
+        int status;
+
+        ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, env), 0);
+        ck_wait_for(p, "worker-5");
+        ck_wait_for(p, "cpu3");
+        status = quit_and_wait(p);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %d", terms[i],
+                      status);
+        assert_restored(p);
+        pty_free(p);
+    }
+}
+END_TEST
+
+START_TEST(test_demo_dumb_term)
+{
+    const char *argv[] = { demo_path(), NULL };
+    const char *env[] = { "TERM=dumb", NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, env), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    ck_assert(pty_screen_contains(p, "cannot position the cursor"));
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_idle_writes_nothing)
+{
+    const char *argv[] = { demo_path(), NULL };
+    struct pty *p;
+    unsigned long before;
+
+    /* Frames are composed every loop turn, but only changed cells reach the
+     * terminal: with nothing changing (paused) not one byte is written. A
+     * clear() per frame would rewrite the whole screen each time. */
+    ck_assert_int_eq(pty_spawn(&p, argv, 100, 30, NULL), 0);
+    ck_wait_for(p, "worker-5");
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_wait_for(p, "PAUSED");
+    while (pty_pump(p, 300) > 0)
+        ;                           /* the last frame's tail */
+    before = pty_bytes(p);
+    for (int i = 0; i < 5; i++)
+        pty_pump(p, 100);
+    ck_assert_uint_eq(pty_bytes(p), before);
+
+    /* Ctrl-L still repaints everything on demand. */
+    ck_assert_int_eq(pty_send(p, "\x0c"), 0);
+    while (pty_pump(p, 300) > 0)
+        ;
+    ck_assert_uint_gt(pty_bytes(p) - before, 500);
+    ck_assert(pty_screen_contains(p, "worker-5"));
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_assert(pty_wait_gone(p, "PAUSED", WAIT_MS));
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_demo_unknown_term)
+{
+    const char *argv[] = { demo_path(), NULL };
+    const char *env[] = { "TERM=no-such-terminal", NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, env), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    ck_assert(pty_screen_contains(p, "unknown terminal type 'no-such-terminal'"));
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+/* ---- the real binary ------------------------------------------------------------------ */
+
+static const char *sw_bin(void)
+{
+    const char *b = getenv("SW_BIN");
+
+    ck_assert_msg(b != NULL, "SW_BIN is not set (run through make check)");
+    return b;
+}
+
+START_TEST(test_schedwatch_header_quit)
+{
+    const char *argv[] = { sw_bin(), NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 100, 30, NULL), 0);
+    ck_wait_for(p, "schedwatch");
+    ck_wait_for(p, "cpu0");
+    ck_wait_for(p, "load ");
+    ck_wait_for(p, "ctxt/s");
+    status = quit_and_wait(p);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+static void *idle_thread(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* A process with two named threads, for --pid; it lives until killed. */
+static pid_t start_named_threads(void)
+{
+    int fds[2];
+    pid_t pid;
+    char c;
+
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        static const char *const names[] = { "tuiAlpha", "tuiBravo" };
+
+        close(fds[0]);
+        for (int i = 0; i < 2; i++) {
+            pthread_t t;
+
+            if (pthread_create(&t, NULL, idle_thread, NULL) != 0 ||
+                pthread_setname_np(t, names[i]) != 0)
+                _exit(1);
+        }
+        if (write(fds[1], "x", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    ck_assert_int_eq(read(fds[0], &c, 1), 1);     /* threads named */
+    close(fds[0]);
+    return pid;
+}
+
+START_TEST(test_schedwatch_pid_threads)
+{
+    pid_t child = start_named_threads();
+    char pidarg[32];
+    const char *argv[] = { sw_bin(), "--pid", pidarg, NULL };
+    struct pty *p;
+    int status;
+
+    snprintf(pidarg, sizeof(pidarg), "%d", (int)child);
+    ck_assert_int_eq(pty_spawn(&p, argv, 120, 40, NULL), 0);
+    ck_wait_for(p, pidarg);
+    ck_wait_for(p, "tuiAlpha");
+    ck_wait_for(p, "tuiBravo");
+    status = quit_and_wait(p);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    assert_restored(p);
+    /* schedwatch is gone (reaped above) and left the watched process alone. */
+    ck_assert_int_eq(kill(pty_pid(p), 0), -1);
+    ck_assert_int_eq(kill(child, 0), 0);
+    pty_free(p);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_schedwatch_keys_resize)
+{
+    const char *argv[] = { sw_bin(), NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 200, 50, NULL), 0);
+    ck_wait_for(p, "ctxt/s");
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_wait_for(p, "PAUSED");
+    ck_assert_int_eq(pty_send(p, "?"), 0);
+    ck_wait_for(p, "data sources");
+    ck_assert_int_eq(pty_send(p, PTY_KEY_ESC), 0);
+    ck_assert(pty_wait_gone(p, "data sources", WAIT_MS));
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_assert(pty_wait_gone(p, "PAUSED", WAIT_MS));
+    ck_assert_int_eq(pty_resize(p, 80, 24), 0);
+    ck_wait_for(p, "schedwatch");
+    ck_assert_int_eq(pty_resize(p, 40, 10), 0);
+    ck_wait_for(p, "load");
+    ck_assert_int_eq(pty_resize(p, 20, 5), 0);
+    ck_wait_for(p, "(now 20x5)");
+    ck_assert_int_eq(pty_resize(p, 120, 40), 0);
+    ck_wait_for(p, "ctxt/s");
+    ck_assert(!pty_screen_contains(p, "enlarge"));
+    status = quit_and_wait(p);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_schedwatch_ascii)
+{
+    const char *argv[] = { sw_bin(), "--ascii", "--no-color", NULL };
+    struct pty *p;
+    char *t;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 100, 30, NULL), 0);
+    ck_wait_for(p, "ctxt/s");
+    ck_wait_for(p, "cpu0 [");
+    t = screen(p);
+    for (const char *c = t; *c; c++)
+        ck_assert_msg((unsigned char)*c < 0x80, "non-ASCII with --ascii:\n%s", t);
+    free(t);
+    quit_and_wait(p);
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_schedwatch_signals_restore)
+{
+    const char *argv[] = { sw_bin(), NULL };
+    const char *crash_env[] = { "SCHEDWATCH_TEST_CRASH=segv", NULL };
+    struct pty *p;
+    int status;
+
+    /* SIGTERM ends it cleanly, and it dies of the signal. */
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, NULL), 0);
+    ck_wait_for(p, "ctxt/s");
+    ck_assert_int_eq(kill(pty_pid(p), SIGTERM), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFSIGNALED(status));
+    ck_assert_int_eq(WTERMSIG(status), SIGTERM);
+    assert_restored(p);
+    pty_free(p);
+
+    /* A crash restores the terminal too. */
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, crash_env), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFSIGNALED(status));
+    ck_assert_int_eq(WTERMSIG(status), SIGSEGV);
+    assert_restored(p);
+    ck_assert(pty_screen_contains(p, "terminal restored"));
+    pty_free(p);
+}
+END_TEST
+
+START_TEST(test_schedwatch_bad_theme)
+{
+    const char *argv[] = { sw_bin(), "--theme", "no-such-theme", NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, NULL), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_ne(WEXITSTATUS(status), 0);
+    ck_assert(pty_screen_contains(p, "no theme 'no-such-theme'"));
+    ck_assert(!pty_altscreen(p));
+    assert_restored(p);
+    pty_free(p);
+}
+END_TEST
+
+static Suite *tui_suite(void)
+{
+    Suite *s = suite_create("tui");
+    TCase *tc = tcase_create("demo");
+
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_demo_start_quit);
+    tcase_add_test(tc, test_demo_keys);
+    tcase_add_test(tc, test_demo_resize);
+    tcase_add_test(tc, test_demo_crash_restores);
+    tcase_add_test(tc, test_demo_ascii_locale);
+    tcase_add_test(tc, test_demo_unknown_term);
+    tcase_add_test(tc, test_demo_idle_writes_nothing);
+    tcase_add_test(tc, test_demo_other_terms);
+    tcase_add_test(tc, test_demo_dumb_term);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("schedwatch");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_schedwatch_header_quit);
+    tcase_add_test(tc, test_schedwatch_pid_threads);
+    tcase_add_test(tc, test_schedwatch_keys_resize);
+    tcase_add_test(tc, test_schedwatch_ascii);
+    tcase_add_test(tc, test_schedwatch_signals_restore);
+    tcase_add_test(tc, test_schedwatch_bad_theme);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(tui_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
