@@ -209,8 +209,10 @@ struct model *mu_start(enum probe_model kind, enum work_kind w, uint32_t n, uint
     spec.work.kind = w;
     spec.work.ntasks = n;
     spec.work.port = port;
-    if (kind == PROBE_MODEL_LATENCY)
+    if (kind == PROBE_MODEL_LATENCY) {
         spec.work.ntasks = 0;
+        spec.own_session = true;    /* measure the model, not the server's starvation */
+    }
     if (model_start(&spec, &m, err, sizeof(err)) < 0) {
         fprintf(stderr, "model_start: %s\n", err);
         abort();

@@ -326,12 +326,7 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         sigset_t all;
         int b = models__to_high(board_fd), c = models__to_high(ctl[0]);
         int l = models__to_high(listen_fd);
-        /* The latency server gets a session of its own: with autogroup
-         * scheduling (Linux default) a session shares the CPU as one, so a
-         * model with 1,000 runnable tasks cannot starve the server and make
-         * its own latency. Hosts get a process group in the monitor's
-         * session. */
-        if (spec->kind == PROBE_MODEL_LATENCY)
+        if (spec->own_session)
             setsid();
         else
             setpgid(0, 0);
@@ -355,7 +350,7 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         execv(exe, argv);
         _exit(127);
     }
-    if (spec->kind != PROBE_MODEL_LATENCY)
+    if (!spec->own_session)         /* (a group leader could not setsid) */
         setpgid(pid, pid);          /* both sides: no race with kill(-pgid) */
     m->pid = pid;
     m->ctl_w = ctl[1];

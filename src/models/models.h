@@ -50,6 +50,11 @@ struct model_spec {
     const char *exe;                /* NULL: /proc/self/exe */
     bool quiet;                     /* host stdout/stderr to /dev/null (under the TUI);
                                        stdin is always /dev/null */
+    bool own_session;               /* setsid() instead of setpgid(): with autogroup
+                                       scheduling (Linux default) a session shares
+                                       the CPU as one, so e.g. the latency server is
+                                       not starved by a model's 1,000 runnable tasks.
+                                       Off: the host stays in the monitor's session. */
     /* latency server only */
     uint64_t latency_ns;            /* 0: WORK_LATENCY_DEFAULT_NS */
 };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probe/probe.h"
@@ -255,7 +256,15 @@ int probe_snapshot(const void *board, size_t size, struct probe_snapshot *snap)
     for (int tries = 0; tries < 50; tries++) {
         uint64_t gen = atomic_load_explicit(&h->generation, memory_order_acquire);
         if (gen & 1) {
-            sched_yield();
+            /* A (re)start is zeroing the board: microseconds, unless the
+             * writer was preempted. Give up after ~4 ms: the caller keeps
+             * its previous copy and retries on its next tick. */
+            if (tries < 10) {
+                sched_yield();
+            } else {
+                struct timespec ts = { 0, 100000 };
+                nanosleep(&ts, NULL);
+            }
             continue;
         }
         snap->generation = gen;
