@@ -166,9 +166,14 @@ START_TEST(test_io_1000)
     ck_assert_int_eq(b.ntasks, 1000);
     /* Every task is in flight: all 1,000 connected and requests keep flowing. */
     ck_assert_int_eq(b.state_count[PROBE_ST_DONE], 0);
-    /* Whatever the load: far more than 100 requests in flight on average
-     * (sequential requests would make 50/s). */
-    ck_assert_msg(rate >= 0.1 * 1000 / 0.020, "%.0f req/s < 10%% of 50000", rate);
+    /* Whatever the load, Little's law: requests in flight = rate x mean
+     * latency. Every task keeps one request out, so it is ~1000 unless the
+     * model serialises them (sequential requests: 1). */
+    double mean_s = (double)(b.lat_sum_ns - a.lat_sum_ns) / 1e9 /
+                    (double)MAX(b.lat_count - a.lat_count, 1);
+    printf("io %s n=1000: %.0f requests in flight on average\n", probe_model_name(kind),
+           rate * mean_s);
+    ck_assert_msg(rate * mean_s >= 800, "%.0f requests in flight", rate * mean_s);
     /* The 80 % bar needs the two cores for the model and the server: it is
      * asserted when the rest of the machine left them (< 0.3 core busy). */
     if (cpu.others < 0.3)
@@ -454,6 +459,13 @@ int main(void)
 
     if (getenv("SW_BIN") == NULL)
         setenv("SW_BIN", SW_BUILDDIR "/schedwatch", 1);
+    /* Real processes on a shared machine: Check's default 4 s is too short
+     * when run by hand (make check sets CK_DEFAULT_TIMEOUT itself). */
+    if (getenv("CK_DEFAULT_TIMEOUT") == NULL) {
+        tcase_set_timeout(quick, 60);
+        tcase_set_timeout(cpu, 60);
+        tcase_set_timeout(io, 60);
+    }
     tcase_add_test(quick, test_latency_server);
     tcase_add_loop_test(quick, test_workloads, 0, 15);
     tcase_add_loop_test(quick, test_control, 0, 3);
