@@ -625,6 +625,19 @@ const char *run_fairness(const struct run *r) { return r->fairness; }
 bool run_fair(const struct run *r) { return r->fair; }
 const char *run_error(const struct run *r) { return r->err; }
 
+bool run_slots(const struct run *r, int i, const struct probe_slot **slots, uint32_t *n)
+{
+    const struct probe_snapshot *p = &r->mod[i].snap;
+
+    *slots = NULL;
+    *n = 0;
+    if (r->mod[i].generation == 0 || p->slots == NULL)
+        return false;
+    *slots = p->slots;
+    *n = MIN(p->nslots, p->slots_cap);
+    return true;
+}
+
 /* Averages over the model's active, warmed-up time. */
 bool run_summary(const struct run *r, int i, double *secs, double *cores, double *units_per_s)
 {
