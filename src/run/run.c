@@ -216,7 +216,11 @@ static int run__start_latency(struct run *r)
 {
     if (r->latency != NULL || !run__needs_server(r->o.workload))
         return 0;
-    struct model_spec spec = { .kind = PROBE_MODEL_LATENCY };
+    /* Its own session: with autogroup scheduling (Linux's default) a session
+     * shares the CPU as one, so a model's thousand runnable tasks cannot
+     * starve the one thread that answers them and inflate every latency. */
+    struct model_spec spec = { .kind = PROBE_MODEL_LATENCY, .quiet = true,
+                               .own_session = true };
     work_params_default(&spec.work);
     spec.work.kind = r->o.workload;
     spec.work.resp_size = r->o.resp_size;
@@ -246,7 +250,9 @@ static void run__stop_latency(struct run *r)
 
 static int run__start_model(struct run *r, struct run__model *rm)
 {
-    struct model_spec spec = { .kind = rm->kind };
+    /* quiet: a host's messages would garble the screen; its board's status
+     * text carries them instead. */
+    struct model_spec spec = { .kind = rm->kind, .quiet = true };
     work_params_default(&spec.work);
     spec.work.kind = r->o.workload;
     spec.work.ntasks = r->o.ntasks[rm->kind];
