@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -314,6 +315,7 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         aff = *spec->affinity;
 
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         rc = -errno;
@@ -323,6 +325,11 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         goto out_close_listen;
     }
     if (pid == 0) {
+        /* First of all: die with the monitor. The host sets this again after
+         * exec, but the monitor may stop us (turns mode) or die before then. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
         sigset_t all;
         int b = models__to_high(board_fd), c = models__to_high(ctl[0]);
         int l = models__to_high(listen_fd);
