@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +48,8 @@ static void spawn(struct child *c, char *const argv[])
     ck_assert_int_ge(c->pid, 0);
     if (c->pid == 0) {
         setsid();
+        /* If this test dies, its schedwatch dies too (and its hosts with it). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         putenv(c->tag);
         int fd = open(c->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(fd, 1);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -74,6 +75,8 @@ static const VTermScreenCallbacks pty__screen_cbs = {
 static void pty__child(int slave, const char *const argv[], const char *const env[])
 {
     setsid();
+    /* If the test dies, the program under test dies too (and its hosts with it). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (ioctl(slave, TIOCSCTTY, 0) < 0)
         _exit(126);
     dup2(slave, STDIN_FILENO);
