@@ -204,6 +204,7 @@ START_TEST(test_cpu_turns)
                 waiting_seen++;
     }
     ck_assert_int_gt(waiting_seen, 100);
+    int nsamples = (int)samples->n;
     jsonr_free(&doc);
 
     /* CSV: a header and one row per sample per model. */
@@ -212,7 +213,7 @@ START_TEST(test_cpu_turns)
     int rows = 0;
     for (char *p = csvt; *p; p++)
         rows += *p == '\n';
-    ck_assert_int_eq(rows - 1, 3 * (int)samples->n);
+    ck_assert_int_eq(rows - 1, 3 * nsamples);
     free(csvt);
     free(out);
     unlink(json);
