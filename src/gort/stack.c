@@ -1,0 +1,261 @@
+/*
+ * stack.c — goroutine stacks: carved from one reserved arena, pooled and reused.
+ *
+ * The arena is a single PROT_NONE, MAP_NORESERVE reservation of max_goroutines stacks of
+ * GORT_STACK_SIZE bytes, aligned to GORT_STACK_SIZE so that a goroutine finds its G struct
+ * from its stack pointer alone (the G sits at the top of its stack). Chunks are made
+ * read-write as stacks are carved; adjacent chunks merge into one VMA, so a million stacks
+ * cost a handful of mappings against vm.max_map_count, and only touched pages cost memory: an
+ * idle goroutine touches about one page (its G struct and its few parked frames).
+ *
+ * Overflow: the first GORT_GUARDED_STACKS stacks get a PROT_NONE guard page at the bottom
+ * (each splits the VMA in three, hence the bound). The others rely on a zero canary: the
+ * lowest 32 bytes of a stack are never written legitimately (reading untouched anonymous
+ * memory maps the shared zero page, so the check costs no memory); they are checked, and the
+ * saved stack pointer is bounds-checked, every time the goroutine switches out.
+ *
+ * Pools: each P caches up to STACK_CACHE free stacks (LIFO, hot in cache, no lock); overflow
+ * and refills move half a cache to or from the global pool under its lock. sysmon scrubs
+ * stacks that have sat in the global pool (MADV_DONTNEED below the top page), so a burst of
+ * goroutines does not pin its memory forever.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define STACK_HAVE_VALGRIND 1
+#endif
+#endif
+#ifdef SW_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+#include "gort/gort_int.h"
+
+#define STACK_CACHE 64
+#define STACK_CHUNK 64 /* stacks made read-write at once */
+#define STACK_PAGE 4096u
+#define STACK_CANARY_BYTES 32
+
+static struct {
+    uint32_t lock;
+    char *reserve;           /* the mmap, before alignment */
+    size_t reserve_len;
+    char *base;              /* first stack, GORT_STACK_SIZE-aligned */
+    size_t max;              /* stacks that fit */
+    size_t carved;           /* stacks handed out at least once */
+    size_t rw;               /* stacks made read-write */
+    struct gort_g *dirty;    /* global pool, recently used */
+    struct gort_g *clean;    /* global pool, scrubbed */
+    size_t nfree;            /* in the global pool (per-P caches not counted) */
+} stk;
+
+/* Called with stk.lock held. */
+static void stack__publish(void)
+{
+    if (gort__sched.probe)
+        st_rlx(&gort__sched.probe->stacks_free, (uint64_t)stk.nfree);
+}
+
+bool gort__stack_canary_ok(struct gort_g *g)
+{
+    const uint64_t *w = g->stack_base;
+    uintptr_t sp;
+
+    if (g->index < GORT_GUARDED_STACKS)
+        w = (const uint64_t *)((char *)g->stack_base + STACK_PAGE);
+#ifdef GORT_CTX_UCONTEXT
+    sp = (uintptr_t)g->ctx.uc.uc_mcontext.gregs[15];
+#else
+    sp = (uintptr_t)g->ctx.sp;
+#endif
+    (void)sp;
+#ifndef GORT_CTX_UCONTEXT
+    if (sp < (uintptr_t)w + 256 || sp > (uintptr_t)g)
+        return false;
+#endif
+    return (w[0] | w[1] | w[2] | w[3]) == 0;
+}
+
+int gort__stack_init(size_t max_stacks)
+{
+    size_t len = (max_stacks + 1) * (size_t)GORT_STACK_SIZE;
+    char *r;
+
+    memset(&stk, 0, sizeof(stk));
+    r = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r == MAP_FAILED)
+        return -errno;
+    stk.reserve = r;
+    stk.reserve_len = len;
+    stk.base = (char *)(((uintptr_t)r + GORT_STACK_SIZE - 1) & ~(uintptr_t)(GORT_STACK_SIZE - 1));
+    stk.max = max_stacks;
+    gort__sched.arena_lo = (uintptr_t)stk.base;
+    gort__sched.arena_hi = (uintptr_t)stk.base + max_stacks * (size_t)GORT_STACK_SIZE;
+    /* Huge pages would turn a one-page goroutine into a 2 MiB one. */
+    (void)madvise(r, len, MADV_NOHUGEPAGE);
+    return 0;
+}
+
+void gort__stack_fini(void)
+{
+    for (size_t i = 0; i < stk.carved; i++) {
+        struct gort_g *g = (struct gort_g *)(stk.base + (i + 1) * GORT_STACK_SIZE) - 1;
+#ifdef SW_TSAN
+        if (g->tsan_fiber)
+            __tsan_destroy_fiber(g->tsan_fiber);
+#endif
+#ifdef STACK_HAVE_VALGRIND
+        VALGRIND_STACK_DEREGISTER(g->vg_stack_id);
+#endif
+        (void)g;
+    }
+    if (stk.reserve)
+        munmap(stk.reserve, stk.reserve_len);
+    memset(&stk, 0, sizeof(stk));
+}
+
+static size_t stack__min(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Called with stk.lock held. */
+static struct gort_g *stack__carve(void)
+{
+    size_t i = stk.carved;
+    char *base;
+    struct gort_g *g;
+
+    if (i >= stk.max) {
+        fprintf(stderr, "gort: out of goroutine stacks (max_goroutines = %zu)\n", stk.max);
+        abort();
+    }
+    if (i >= stk.rw) {
+        size_t n = stack__min(stk.max - stk.rw, STACK_CHUNK);
+        if (mprotect(stk.base + stk.rw * GORT_STACK_SIZE, n * GORT_STACK_SIZE,
+                     PROT_READ | PROT_WRITE) != 0) {
+            perror("gort: mprotect stack arena");
+            abort();
+        }
+        stk.rw += n;
+    }
+    base = stk.base + i * GORT_STACK_SIZE;
+    if (i < GORT_GUARDED_STACKS && mprotect(base, STACK_PAGE, PROT_NONE) != 0) {
+        perror("gort: mprotect guard page");
+        abort();
+    }
+    g = (struct gort_g *)(base + GORT_STACK_SIZE) - 1;
+    g->index = i;
+    g->stack_base = base;
+    g->slot = i < gort__sched.nslots ? (int64_t)i : -1;
+#ifdef SW_TSAN
+    g->tsan_fiber = __tsan_create_fiber(0);
+#endif
+#ifdef STACK_HAVE_VALGRIND
+    g->vg_stack_id = VALGRIND_STACK_REGISTER(base, base + GORT_STACK_SIZE);
+#endif
+    stk.carved++;
+    if (gort__sched.probe)
+        st_rlx(&gort__sched.probe->stacks_carved, (uint64_t)stk.carved);
+    return g;
+}
+
+struct gort_g *gort__stack_alloc(struct gort_p *p)
+{
+    struct gort_g *g;
+
+    if (!p->stack_cache) {
+        gort__lock(&stk.lock);
+        for (int n = 0; n < STACK_CACHE / 2; n++) {
+            struct gort_g **list = stk.dirty ? &stk.dirty : &stk.clean;
+            if (!*list)
+                break;
+            g = *list;
+            *list = g->schedlink;
+            g->schedlink = p->stack_cache;
+            p->stack_cache = g;
+            p->nstack_cache++;
+            stk.nfree--;
+        }
+        stack__publish();
+        if (!p->stack_cache) {
+            g = stack__carve();
+            gort__unlock(&stk.lock);
+            return g;
+        }
+        gort__unlock(&stk.lock);
+    }
+    g = p->stack_cache;
+    p->stack_cache = g->schedlink;
+    p->nstack_cache--;
+    g->schedlink = NULL;
+    return g;
+}
+
+void gort__stack_free(struct gort_p *p, struct gort_g *g)
+{
+    g->schedlink = p->stack_cache;
+    p->stack_cache = g;
+    p->nstack_cache++;
+    if (p->nstack_cache >= STACK_CACHE) {
+        gort__lock(&stk.lock);
+        while (p->nstack_cache > STACK_CACHE / 2) {
+            g = p->stack_cache;
+            p->stack_cache = g->schedlink;
+            p->nstack_cache--;
+            g->schedlink = stk.dirty;
+            stk.dirty = g;
+            stk.nfree++;
+        }
+        stack__publish();
+        gort__unlock(&stk.lock);
+    }
+}
+
+void gort__stack_drain_cache(struct gort_p *p)
+{
+    gort__lock(&stk.lock);
+    while (p->stack_cache) {
+        struct gort_g *g = p->stack_cache;
+        p->stack_cache = g->schedlink;
+        g->schedlink = stk.dirty;
+        stk.dirty = g;
+        stk.nfree++;
+    }
+    p->nstack_cache = 0;
+    stack__publish();
+    gort__unlock(&stk.lock);
+}
+
+void gort__stack_scrub(void)
+{
+    /* A few per call, so sysmon never holds the lock long. */
+    for (int n = 0; n < 256; n++) {
+        struct gort_g *g;
+
+        gort__lock(&stk.lock);
+        g = stk.dirty;
+        if (!g) {
+            gort__unlock(&stk.lock);
+            return;
+        }
+        stk.dirty = g->schedlink;
+        gort__unlock(&stk.lock);
+        /* Keep the bottom page (guard or canary) and the top page (the G). */
+        (void)madvise((char *)g->stack_base + STACK_PAGE, GORT_STACK_SIZE - 2 * STACK_PAGE,
+                      MADV_DONTNEED);
+        gort__lock(&stk.lock);
+        g->schedlink = stk.clean;
+        stk.clean = g;
+        gort__unlock(&stk.lock);
+    }
+}

@@ -1,0 +1,28 @@
+/*
+ * bench_common.h — shared plumbing of the goroutine runtime's benchmarks: timing, RSS, and the
+ * Go twin (tests/bench/gort/NAME.go), built offline and run in the same run when `go` exists.
+ */
+#ifndef SW_BENCH_GORT_COMMON_H
+#define SW_BENCH_GORT_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+uint64_t bench_now_ns(void);
+/* Resident set size of this process in bytes (/proc/self/statm). */
+uint64_t bench_rss(void);
+/* Lines in /proc/self/maps (VMAs). */
+long bench_maps(void);
+/*
+ * Builds NAME.go (once per process) and runs it with args; parses up to max numbers it prints
+ * on its first line into out. Returns how many were read, or -1 when Go is not available or
+ * the twin failed (the reason goes to stderr).
+ */
+int bench_go(const char *name, const char *args, double *out, int max);
+/* Prints "bench NAME: ours X UNIT, go Y UNIT, ratio R" (or "go n/a"). */
+void bench_line(const char *name, double ours, double go, const char *unit);
+/* Prints how to reproduce: "# reproduce: argv..." and the load. */
+void bench_repro(int argc, char **argv);
+
+#endif

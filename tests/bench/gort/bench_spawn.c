@@ -1,0 +1,52 @@
+/*
+ * bench_spawn.c — spawn + run + exit of N goroutines (default 1,000,000), each signalling a
+ * wait group, against spawn.go.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench_common.h"
+#include "gort/gort.h"
+
+static long n = 1000000;
+static double ours_ns;
+static struct gort_waitgroup wg = GORT_WAITGROUP_INIT;
+
+static void child(void *arg)
+{
+    (void)arg;
+    gort_wg_done(&wg);
+}
+
+static void bench_main(void *arg)
+{
+    uint64_t t0 = bench_now_ns();
+
+    (void)arg;
+    gort_wg_add(&wg, n);
+    for (long i = 0; i < n; i++)
+        gort_spawn(child, NULL);
+    gort_wg_wait(&wg);
+    ours_ns = (double)(bench_now_ns() - t0) / (double)n;
+}
+
+int main(int argc, char **argv)
+{
+    char args[64];
+    double go = NAN;
+
+    if (argc > 1)
+        n = atol(argv[1]);
+    if (gort_init(NULL) != 0 || gort_main(bench_main, NULL) != 0)
+        return 1;
+    gort_fini();
+    snprintf(args, sizeof(args), "%ld", n);
+    if (bench_go("spawn", args, &go, 1) != 1)
+        go = NAN;
+    bench_line("spawn", ours_ns, go, "ns");
+    bench_repro(argc, argv);
+    return 0;
+}
