@@ -267,15 +267,10 @@ static int app__start_run(struct app *app, struct config *cfg)
     return 0;
 }
 
-static int app__headless(struct app *app, const struct config *cfg)
+/* What both the screen and a headless run need: the ending signals, SIGCHLD
+ * for the hosts, the sample timer and the -d timer. */
+static void app__start_timers_and_signals(struct app *app, const struct config *cfg)
 {
-    char err[256];
-    int r = report_open(cfg->json_path, cfg->csv_path, app->run, cfg->interval_ns,
-                        &app->report, err, sizeof(err));
-    if (r < 0) {
-        fprintf(stderr, "schedwatch: %s\n", err);
-        return 2;
-    }
     app__signal_start(app, &app->sig_int, SIGINT);
     app__signal_start(app, &app->sig_term, SIGTERM);
     app__signal_start(app, &app->sig_hup, SIGHUP);
@@ -288,6 +283,18 @@ static int app__headless(struct app *app, const struct config *cfg)
         app->duration_timer.data = app;
         uv_timer_start(&app->duration_timer, app__on_duration, cfg->duration_ns / 1000000, 0);
     }
+}
+
+static int app__headless(struct app *app, const struct config *cfg)
+{
+    char err[256];
+    int r = report_open(cfg->json_path, cfg->csv_path, app->run, cfg->interval_ns,
+                        &app->report, err, sizeof(err));
+    if (r < 0) {
+        fprintf(stderr, "schedwatch: %s\n", err);
+        return 2;
+    }
+    app__start_timers_and_signals(app, cfg);
     uv_run(&app->loop, UV_RUN_DEFAULT);
     int status = app->status;
     r = report_close(app->report, app->run, err, sizeof(err));
@@ -371,21 +378,8 @@ int app_run(const struct config *cfg_in)
     }
     app__maybe_crash_for_test();
 
-    app__signal_start(app, &app->sig_int, SIGINT);
-    app__signal_start(app, &app->sig_term, SIGTERM);
-    app__signal_start(app, &app->sig_hup, SIGHUP);
     app__signal_start(app, &app->sig_winch, SIGWINCH);
-    app__signal_start(app, &app->sig_chld, SIGCHLD);
-
-    uv_timer_init(&app->loop, &app->sample_timer);
-    app->sample_timer.data = app;
-    app__set_paused(app, false);
-
-    if (cfg->duration_ns > 0) {
-        uv_timer_init(&app->loop, &app->duration_timer);
-        app->duration_timer.data = app;
-        uv_timer_start(&app->duration_timer, app__on_duration, cfg->duration_ns / 1000000, 0);
-    }
+    app__start_timers_and_signals(app, cfg);
 
     uv_prepare_init(&app->loop, &app->frame);
     app->frame.data = app;

@@ -86,6 +86,7 @@ int report_open(const char *json_path, const char *csv_path, const struct run *r
     if (rep->cf != NULL)
         fputs("t_s,model,state,tasks,cores,rss,pss,mem_per_task,vcsw_per_s,ivcsw_per_s,"
               "runtime_switches_per_s,units_per_s,lat_p50_ms,lat_p99_ms,loop_lag_ms\n", rep->cf);
+    rep->t0_ns = util_now_ns();     /* sample times count from the start of the run */
     *out = rep;
     return 0;
 }
@@ -164,9 +165,7 @@ static void report__figs_json(struct json *j, const struct run_figs *f)
 
 void report_sample(struct report *rep, const struct sample *s, const struct run *r)
 {
-    if (rep->t0_ns == 0)
-        rep->t0_ns = s->m.t_ns;
-    double t = (s->m.t_ns - rep->t0_ns) / 1e9;
+    double t = s->m.t_ns > rep->t0_ns ? (s->m.t_ns - rep->t0_ns) / 1e9 : 0;
     if (rep->jf != NULL) {
         struct json *j = &rep->j;
         json_object_begin(j);
