@@ -34,14 +34,36 @@
  * Stacks are GORT_STACK_SIZE bytes of virtual memory each, carved from one reserved
  * MAP_NORESERVE arena, so only touched pages cost memory and a million goroutines need a
  * handful of mappings. The G struct sits at the top of its own stack. Overflow protection:
- * the first GORT_GUARDED_STACKS stacks carved have a PROT_NONE guard page (a fault); every
- * stack has a canary word at its bottom checked whenever its goroutine switches out (abort
- * with "stack overflow"). An overflow that jumps past the canary into the next stack down
- * (which holds that goroutine's G struct at its top) without touching it is not detected.
+ * the first GORT_GUARDED_STACKS stacks carved have a PROT_NONE guard page (a fault); on every
+ * switch-out the saved stack pointer is checked against the stack's bounds (abort with "stack
+ * overflow"); a zero canary at the bottom of each stack is checked by sysmon when the stack
+ * passes through the global pool. An overflow that returns before a switch, or that jumps
+ * past the canary into the next stack down (which holds that goroutine's G struct at its top),
+ * may go undetected or be detected late.
  * Keep frames small: no large arrays on goroutine stacks.
  *
  * Errors: actions return 0 or -errno. Misuse that Go turns into a panic (unlock of an unlocked
- * mutex, negative wait group counter) aborts with a message.
+ * mutex, negative wait group counter) aborts with a message, as do an impossible goroutine
+ * state change (a runtime bug) and a deadlock ("all goroutines are asleep": every M idle, no
+ * timer, no netpoll waiter, nothing runnable).
+ *
+ * Embedding (schedwatch's goroutine model host):
+ *   - Probe board: map a MAP_SHARED region of gort_probe_size(nslots) bytes before fork, pass
+ *     it as cfg.probe/probe_len; the monitor reads it with gort_probe_copy() and sums the M
+ *     rows with gort_probe_totals() (gort_probe.h documents every field). Without cfg.probe the
+ *     runtime keeps a private board, reachable with gort_probe_board().
+ *   - Work counters: gort_probe_user_add(0, units) in the workload feeds per-G user[0] (for
+ *     goroutines with a slot) and the per-M totals; gort_self_set_user() keeps a private word.
+ *   - CPU workloads call gort_preempt_point() at loop back-edges; I/O workloads use gort_read /
+ *     gort_write on fds registered with gort_fd_open (or made by gort_accept / gort_tcp_*);
+ *     anything else that may block goes through GORT_BLOCKING() or the enter/exit pair.
+ *   - GOMAXPROCS changes at run time with gort_set_procs() from any thread.
+ *   - Channels, mutexes and wait groups must not outlive gort_fini with goroutines still
+ *     queued on them (their waiters lived on stacks that are gone); free them after.
+ *
+ * Tools: under valgrind every stack is registered (VALGRIND_STACK_REGISTER) and the arena
+ * defaults to 1<<16 stacks; with ThreadSanitizer (configure --enable-tsan) every goroutine is a
+ * TSan fiber, and TSan's limit of 8128 threads+fibers caps the goroutines a program may create.
  */
 #ifndef SW_GORT_H
 #define SW_GORT_H
@@ -87,6 +109,10 @@ unsigned gort_nprocs(void);
 int gort_set_procs(unsigned n);
 /* CPUs in the process's affinity mask. */
 unsigned gort_ncpus(void);
+
+/* The board the runtime writes (the embedder's memory, or the private one), and its length;
+ * NULL when not initialised. Read it with gort_probe_copy(). */
+const void *gort_probe_board(size_t *len);
 
 /* ---- goroutines ---------------------------------------------------------------------- */
 
@@ -215,6 +241,15 @@ int gort_tcp_dial_loopback(int port);
  * another M by sysmon (after ~20 us when other work waits, 10 ms otherwise), so the rest of
  * the goroutines keep running. No other gort call may be made between the two. */
 void gort_syscall_enter(void);
-void gort_syscall_exit(void);
+void gort_syscall_exit(void); /* preserves errno */
+
+/* Evaluates a blocking call between the two: ssize_t n = GORT_BLOCKING(read(fd, b, len)); */
+#define GORT_BLOCKING(call)                                                                    \
+    __extension__({                                                                            \
+        gort_syscall_enter();                                                                  \
+        __typeof__(call) gort_r__ = (call);                                                    \
+        gort_syscall_exit();                                                                   \
+        gort_r__;                                                                              \
+    })
 
 #endif

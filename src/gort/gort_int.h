@@ -133,6 +133,8 @@ struct gort_m {
     uint32_t fastrand;
     /* the action to run on g0 after the current G switched out */
     struct gort_g *(*mcall_fn)(struct gort_m *m, struct gort_g *g);
+    struct gort_g *mcall_g;   /* the G that called sched__mcall */
+    struct gort_g *yielded;   /* a G that handed this M over directly; queued on resume */
     bool (*unlockf)(struct gort_g *g, void *arg);
     void *unlock_arg;
     struct gort_probe_m *probe;

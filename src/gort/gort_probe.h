@@ -106,7 +106,7 @@ struct gort_probe_hdr {
     uint64_t npidle;      /* Ps on the idle list */
     uint64_t nmspinning;  /* Ms spinning */
     uint64_t stacks_carved; /* stacks ever carved from the arena */
-    uint64_t stacks_free;   /* carved stacks now in the pools */
+    uint64_t stacks_free;   /* stacks in the global pool (per-P caches of <= 64 not counted) */
     uint64_t stack_size;    /* bytes per stack (virtual) */
     uint64_t sysmon_ticks;  /* sysmon iterations */
     uint64_t netpoll_waiters; /* goroutines parked on the netpoller */

@@ -162,23 +162,32 @@ bool gort__transition_ok(uint32_t from, uint32_t to)
     return from < 6 && to < 6 && sched__ok[from][to];
 }
 
-void gort__casgstatus(struct gort_g *g, uint32_t from, uint32_t to)
+static __attribute__((noinline, cold, __noreturn__)) void sched__badstatus(struct gort_g *g,
+                                                                       uint32_t from,
+                                                                       uint32_t to)
 {
-    uint32_t old = from;
-    struct gort_probe_m *row;
+    uint32_t now = ld_rlx(&g->state);
 
-    if (!gort__transition_ok(from, to) ||
-        !__atomic_compare_exchange_n(&g->state, &old, to, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-        uint32_t now = ld_rlx(&g->state);
-        fprintf(stderr, "gort: impossible goroutine state change %s -> %s (goroutine %llu is %s)\n",
-                from < 6 ? sched__gstate_name[from] : "?", to < 6 ? sched__gstate_name[to] : "?",
-                (unsigned long long)g->id, now < 6 ? sched__gstate_name[now] : "?");
-        abort();
-    }
+    fprintf(stderr, "gort: impossible goroutine state change %s -> %s (goroutine %llu is %s)\n",
+            from < 6 ? sched__gstate_name[from] : "?", to < 6 ? sched__gstate_name[to] : "?",
+            (unsigned long long)ld_rlx(&g->id), now < 6 ? sched__gstate_name[now] : "?");
+    abort();
+}
+
+/*
+ * The one place a G's state changes. The park/ready protocol gives one party at a time the
+ * right to change a G's state (a wait queue's lock, a netpoll slot's CAS, a select's
+ * select_done), so a checked load and a store do; a CAS would cost two locked instructions
+ * per switch for nothing. row is the probe row of the M (or thread) making the change.
+ */
+static inline void sched__setg(struct gort_probe_m *row, struct gort_g *g, uint32_t from,
+                               uint32_t to)
+{
+    if (ld_acq(&g->state) != from || !gort__transition_ok(from, to))
+        sched__badstatus(g, from, to);
+    st_rel(&g->state, to);
     if (!gort__sched.probe)
         return;
-    row = sched__row();
     sched__add(&row->gstate[from], -1);
     sched__add(&row->gstate[to], 1);
     if (from == GS_WAITING)
@@ -191,6 +200,11 @@ void gort__casgstatus(struct gort_g *g, uint32_t from, uint32_t to)
         st_rlx(&s->wait_reason, to == GS_WAITING ? g->wait_reason : 0);
         st_rlx(&s->state, to);
     }
+}
+
+void gort__casgstatus(struct gort_g *g, uint32_t from, uint32_t to)
+{
+    sched__setg(gort__sched.probe ? sched__row() : &sched__spare_row, g, from, to);
 }
 
 static struct gort_probe_g *sched__slot(struct gort_g *g)
@@ -277,10 +291,11 @@ static struct gort_g *sched__runqget(struct gort_p *p, bool *inherit)
 {
     struct gort_g *next = ld_rlx(&p->runnext);
 
+    /* (The probe's queue length is refreshed by the next runqput or steal, not here: this
+     * is on every switch.) */
     if (next && __atomic_compare_exchange_n(&p->runnext, &next, NULL, false, __ATOMIC_ACQ_REL,
                                             __ATOMIC_RELAXED)) {
         *inherit = true;
-        sched__probe_runq(p);
         return next;
     }
     for (;;) {
@@ -293,7 +308,6 @@ static struct gort_g *sched__runqget(struct gort_p *p, bool *inherit)
         if (__atomic_compare_exchange_n(&p->runqhead, &head, head + 1, false, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED)) {
             *inherit = false;
-            sched__probe_runq(p);
             return g;
         }
     }
@@ -822,8 +836,9 @@ top:
         sched__probe_counts();
         /* A G readied while we spun may have seen nmspinning > 0 and not woken anyone. */
         uint32_t procs = ld_rlx(&gort__sched.gomaxprocs);
-        for (uint32_t i = 0; i < procs; i++) {
-            if (!sched__runqempty(&gort__sched.allp[i])) {
+        for (uint32_t i = 0; i <= procs; i++) {
+            if (i == procs ? ld_rlx(&gort__sched.runq_size) != 0
+                           : !sched__runqempty(&gort__sched.allp[i])) {
                 gort__lock(&gort__sched.lock);
                 p = sched__pidleget();
                 gort__unlock(&gort__sched.lock);
@@ -928,18 +943,16 @@ static struct gort_g *sched__schedule(struct gort_m *m, bool *inherit)
     return sched__findrunnable(m, inherit);
 }
 
-/* Runs g until it switches back; returns a G to run next without scheduling, or NULL. */
-static struct gort_g *sched__execute(struct gort_m *m, struct gort_g *g, bool inherit)
+/* Bookkeeping for g starting a turn on m (from g0, or handed the M by a yielding G). */
+static inline void sched__prepare(struct gort_m *m, struct gort_p *p, struct gort_g *g,
+                                  bool inherit)
 {
-    struct gort_p *p = m->p;
     struct gort_probe_g *slot;
     int cpu = sched_getcpu();
 
-    if (m->spinning)
-        sched__resetspinning(m);
     g->m = m;
     st_rlx(&m->curg, g);
-    gort__casgstatus(g, GS_RUNNABLE, GS_RUNNING);
+    sched__setg(m->probe, g, GS_RUNNABLE, GS_RUNNING);
     if (!inherit)
         st_rlx(&p->schedtick, p->schedtick + 1);
     st_rlx(&g->top.preempt, 0);
@@ -957,19 +970,57 @@ static struct gort_g *sched__execute(struct gort_m *m, struct gort_g *g, bool in
         st_rlx(&slot->cpu, cpu);
         sched__inc(&slot->switches, 1);
     }
-#ifdef SW_TSAN
-    __tsan_switch_to_fiber(g->tsan_fiber, 0);
+}
+
+static inline void sched__check_stack(struct gort_g *g)
+{
+#ifndef GORT_CTX_UCONTEXT
+    /* inline fast check; the function has the full story */
+    uintptr_t lo = (uintptr_t)g->stack_base + (g->index < GORT_GUARDED_STACKS ? 4096 : 0) + 256;
+    if ((uintptr_t)g->ctx.sp >= lo && (uintptr_t)g->ctx.sp <= (uintptr_t)g)
+        return;
 #endif
-    gort__ctx_switch(&m->g0ctx, &g->ctx);
-    /* Back on g0: g called sched__mcall. */
-    st_rlx(&m->curg, NULL);
-    st_rlx(&m->probe->curg, 0);
-    if (m->p && m->p->probe)
-        st_rlx(&m->p->probe->curg, 0);
     if (!gort__stack_canary_ok(g)) {
         fprintf(stderr, "gort: stack overflow in goroutine %llu\n", (unsigned long long)g->id);
         abort();
     }
+}
+
+/*
+ * Runs on a goroutine's stack each time it gets the M back. If the M was handed over by a
+ * direct yield (gort_yield without g0), the yielder's registers are saved only now, so only
+ * now may it go on a run queue where another M could steal and resume it.
+ */
+static inline void sched__resumed(struct gort_g *self)
+{
+    struct gort_m *m = self->m;
+    struct gort_g *prev = m->yielded;
+
+    if (prev) {
+        m->yielded = NULL;
+        sched__check_stack(prev);
+        sched__runqput(m->p, prev, false);
+    }
+}
+
+/* Runs g until some goroutine switches back to g0; returns a G to run next without
+ * scheduling, or NULL. */
+static struct gort_g *sched__execute(struct gort_m *m, struct gort_g *g, bool inherit)
+{
+    if (m->spinning)
+        sched__resetspinning(m);
+    sched__prepare(m, m->p, g, inherit);
+#ifdef SW_TSAN
+    __tsan_switch_to_fiber(g->tsan_fiber, 0);
+#endif
+    gort__ctx_switch(&m->g0ctx, &g->ctx);
+    /* Back on g0: a goroutine (g, or one g yielded to) called sched__mcall. */
+    g = m->mcall_g;
+    st_rlx(&m->curg, NULL);
+    st_rlx(&m->probe->curg, 0);
+    if (m->p && m->p->probe)
+        st_rlx(&m->p->probe->curg, 0);
+    sched__check_stack(g);
     return m->mcall_fn(m, g);
 }
 
@@ -1023,10 +1074,12 @@ static void sched__mcall(struct gort_m *m, struct gort_g *g,
                          struct gort_g *(*fn)(struct gort_m *, struct gort_g *))
 {
     m->mcall_fn = fn;
+    m->mcall_g = g;
 #ifdef SW_TSAN
     __tsan_switch_to_fiber(m->g0_fiber, 0);
 #endif
     gort__ctx_switch(&g->ctx, &m->g0ctx);
+    sched__resumed(g);
 }
 
 static struct gort_g *sched__park_m(struct gort_m *m, struct gort_g *g)
@@ -1067,8 +1120,27 @@ static struct gort_g *sched__gosched_m(struct gort_m *m, struct gort_g *g)
 void gort_yield(void)
 {
     struct gort_g *g = gort__getg();
+    struct gort_m *m = g->m;
+    struct gort_p *p = m->p;
+    struct gort_g *next;
+    bool inherit;
 
-    sched__mcall(g->m, g, sched__gosched_m);
+    /* Direct hand-off to the next local goroutine, skipping g0, unless the scheduler has
+     * something to do first: timers, the global queue's turn, a retiring P, exit. */
+    if (ld_rlx(&gort__timer_next_when) == UINT64_MAX && (p->schedtick + 1) % 61 != 0 &&
+        (uint32_t)p->id < ld_rlx(&gort__sched.gomaxprocs) && !ld_rlx(&gort__sched.exiting) &&
+        (next = sched__runqget(p, &inherit)) != NULL) {
+        sched__setg(m->probe, g, GS_RUNNING, GS_RUNNABLE);
+        m->yielded = g;
+        sched__prepare(m, p, next, false);
+#ifdef SW_TSAN
+        __tsan_switch_to_fiber(next->tsan_fiber, 0);
+#endif
+        gort__ctx_switch(&g->ctx, &next->ctx);
+        sched__resumed(g);
+        return;
+    }
+    sched__mcall(m, g, sched__gosched_m);
 }
 
 static struct gort_g *sched__preempt_m(struct gort_m *m, struct gort_g *g)
@@ -1118,6 +1190,7 @@ void gort__g_entry(void)
 {
     struct gort_g *g = gort__getg();
 
+    sched__resumed(g);
     g->fn(g->arg);
     gort_exit();
 }
@@ -1185,6 +1258,8 @@ void gort_syscall_enter(void)
     sched__probe_m(m, GORT_PM_SYSCALL);
 }
 
+static void sched__exitsyscall(void);
+
 static struct gort_g *sched__exitsyscall0(struct gort_m *m, struct gort_g *g)
 {
     struct gort_p *p;
@@ -1204,6 +1279,14 @@ static struct gort_g *sched__exitsyscall0(struct gort_m *m, struct gort_g *g)
 }
 
 void gort_syscall_exit(void)
+{
+    int saved_errno = errno; /* the caller looks at the system call's errno after us */
+
+    sched__exitsyscall();
+    errno = saved_errno;
+}
+
+static void sched__exitsyscall(void)
 {
     struct gort_g *g = gort__getg();
     struct gort_m *m = g->m;
@@ -1320,7 +1403,9 @@ static void *sched__sysmon(void *arg)
                 gort__inject_list(g, t, n);
             }
         }
-        if (ld_rlx(&gort__timer_next_when) <= now && !ld_rlx(&gort__sched.polling))
+        /* Backstops for wake-ups nobody else made: due timers, queued goroutines. */
+        if ((ld_rlx(&gort__timer_next_when) <= now && !ld_rlx(&gort__sched.polling)) ||
+            ld_rlx(&gort__sched.runq_size) != 0)
             sched__wakep();
         sched__retake(now, &retaken);
         if (now - last_scrub > 1000 * 1000 * 1000) {
@@ -1585,6 +1670,13 @@ int gort_self_p(void)
     struct gort_g *g = gort__getg();
 
     return g->m && g->m->p ? g->m->p->id : -1;
+}
+
+const void *gort_probe_board(size_t *len)
+{
+    if (len)
+        *len = gort__sched.board_len;
+    return gort__sched.board;
 }
 
 void gort_probe_user_add(unsigned idx, uint64_t v)

@@ -9,10 +9,13 @@
  * idle goroutine touches about one page (its G struct and its few parked frames).
  *
  * Overflow: the first GORT_GUARDED_STACKS stacks get a PROT_NONE guard page at the bottom
- * (each splits the VMA in three, hence the bound). The others rely on a zero canary: the
- * lowest 32 bytes of a stack are never written legitimately (reading untouched anonymous
- * memory maps the shared zero page, so the check costs no memory); they are checked, and the
- * saved stack pointer is bounds-checked, every time the goroutine switches out.
+ * (each splits the VMA in three, hence the bound). Every switch-out checks that the saved
+ * stack pointer lies within its stack (free: no memory touched). The lowest 32 bytes of each
+ * stack are a zero canary, never written legitimately; sysmon checks it on every stack that
+ * passes through the global pool, before scrubbing it (reading untouched memory maps the
+ * shared zero page, so the check costs no memory, but it is a page-table walk we keep off the
+ * switch path). An overflow that returns before its goroutine switches, on a stack that stays
+ * in per-P caches, is not detected; neither is one that skips past the canary.
  *
  * Pools: each P caches up to STACK_CACHE free stacks (LIFO, hot in cache, no lock); overflow
  * and refills move half a cache to or from the global pool under its lock. sysmon scrubs
@@ -65,24 +68,44 @@ static void stack__publish(void)
         st_rlx(&gort__sched.probe->stacks_free, (uint64_t)stk.nfree);
 }
 
+static const uint64_t *stack__canary(struct gort_g *g)
+{
+    if (g->index < GORT_GUARDED_STACKS)
+        return (const uint64_t *)((char *)g->stack_base + STACK_PAGE);
+    return g->stack_base;
+}
+
+static bool stack__canary_intact(struct gort_g *g)
+{
+    const uint64_t *w = stack__canary(g);
+
+    return (w[0] | w[1] | w[2] | w[3]) == 0;
+}
+
+/* The stack pointer saved in a switched-out context, 0 if this build cannot tell. */
+static uintptr_t stack__saved_sp(struct gort_g *g)
+{
+#ifndef GORT_CTX_UCONTEXT
+    return (uintptr_t)g->ctx.sp;
+#elif defined(__x86_64__)
+    return (uintptr_t)g->ctx.uc.uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+    return (uintptr_t)g->ctx.uc.uc_mcontext.sp;
+#else
+    (void)g;
+    return 0;
+#endif
+}
+
 bool gort__stack_canary_ok(struct gort_g *g)
 {
-    const uint64_t *w = g->stack_base;
-    uintptr_t sp;
+    /* The saved stack pointer must lie inside the stack, above the canary. This costs
+     * nothing; reading the canary itself would touch (map) the stack's bottom page on every
+     * fresh stack, so that is done by sysmon when it scrubs pooled stacks. */
+    uintptr_t sp = stack__saved_sp(g);
+    uintptr_t lo = (uintptr_t)stack__canary(g) + 256;
 
-    if (g->index < GORT_GUARDED_STACKS)
-        w = (const uint64_t *)((char *)g->stack_base + STACK_PAGE);
-#ifdef GORT_CTX_UCONTEXT
-    sp = (uintptr_t)g->ctx.uc.uc_mcontext.gregs[15];
-#else
-    sp = (uintptr_t)g->ctx.sp;
-#endif
-    (void)sp;
-#ifndef GORT_CTX_UCONTEXT
-    if (sp < (uintptr_t)w + 256 || sp > (uintptr_t)g)
-        return false;
-#endif
-    return (w[0] | w[1] | w[2] | w[3]) == 0;
+    return sp == 0 || (sp >= lo && sp <= (uintptr_t)g);
 }
 
 int gort__stack_init(size_t max_stacks)
@@ -250,6 +273,11 @@ void gort__stack_scrub(void)
         }
         stk.dirty = g->schedlink;
         gort__unlock(&stk.lock);
+        if (!stack__canary_intact(g)) {
+            fprintf(stderr, "gort: stack overflow detected on pooled stack %llu (canary)\n",
+                    (unsigned long long)g->index);
+            abort();
+        }
         /* Keep the bottom page (guard or canary) and the top page (the G). */
         (void)madvise((char *)g->stack_base + STACK_PAGE, GORT_STACK_SIZE - 2 * STACK_PAGE,
                       MADV_DONTNEED);

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -531,9 +533,7 @@ static void sc_blocker(void *arg)
 {
     char c;
     (void)arg;
-    gort_syscall_enter();
-    ssize_t n = read(sc.pipefd[0], &c, 1); /* blocks this thread */
-    gort_syscall_exit();
+    ssize_t n = GORT_BLOCKING(read(sc.pipefd[0], &c, 1)); /* blocks this thread */
     sc.reader_done = n == 1;
     gort_wg_done(&wg);
 }
@@ -801,6 +801,78 @@ START_TEST(test_probe_board)
 }
 END_TEST
 
+/* ---- the board read from another process ---- */
+
+static struct gort_chan *xp_chan;
+
+static void xp_waiter(void *arg)
+{
+    (void)arg;
+    gort_chan_recv(xp_chan, NULL);
+}
+
+static void xp_main(void *arg)
+{
+    (void)arg;
+    xp_chan = gort_chan_new(0, 0);
+    for (int i = 0; i < 100; i++)
+        gort_spawn(xp_waiter, NULL);
+    gort_sleep_ns(400 * 1000 * 1000); /* the parent looks meanwhile */
+    gort_chan_close(xp_chan);
+    gort_sleep_ns(1000 * 1000);
+}
+
+START_TEST(test_probe_other_process)
+{
+    size_t len = gort_probe_size(256);
+    void *shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *copy = malloc(len);
+    struct gort_probe_totals t = {0};
+    uint64_t deadline;
+    bool seen = false;
+    uint32_t slotted = 0;
+    int status;
+    pid_t pid;
+
+    ck_assert_ptr_ne(shared, MAP_FAILED);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct gort_config cfg = {.nprocs = 2, .probe = shared, .probe_len = len};
+        if (gort_init(&cfg) != 0 || gort_main(xp_main, NULL) != 0)
+            _exit(1);
+        gort_chan_free(xp_chan);
+        gort_fini();
+        _exit(0);
+    }
+    deadline = now_ns() + 10ull * 1000 * 1000 * 1000;
+    while (!seen && now_ns() < deadline) {
+        if (gort_probe_copy(copy, len, shared, len) == 0) {
+            gort_probe_totals(copy, &t);
+            if (t.wait[GORT_PW_CHAN_RECV] >= 100) {
+                seen = true;
+                slotted = 0;
+                for (uint32_t i = 0; i < gort_probe_hdr(copy)->nslots; i++) {
+                    const struct gort_probe_g *g = gort_probe_grow(copy, i);
+                    if (g->gid && g->state == GORT_PG_WAITING &&
+                        g->wait_reason == GORT_PW_CHAN_RECV && g->p >= 0 && g->m >= 0)
+                        slotted++;
+                }
+            }
+        }
+        usleep(2000);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(seen);
+    ck_assert_uint_eq(gort_probe_hdr(copy)->pid, (uint32_t)pid);
+    ck_assert_uint_ge(t.spawns, 100);
+    ck_assert_uint_eq(slotted, 100);
+    munmap(shared, len);
+    free(copy);
+}
+END_TEST
+
 /* ---- clean shutdown ---- */
 
 static int count_dir(const char *path)
@@ -931,6 +1003,45 @@ START_TEST(test_transition_table)
 }
 END_TEST
 
+static struct gort_chan *hold_chan;
+
+static void held(void *arg)
+{
+    (void)arg;
+    gort_chan_recv(hold_chan, NULL);
+}
+
+static void deep(void *arg)
+{
+    /* Move the stack pointer to ~200 bytes above the bottom of this (unguarded) stack
+     * without touching the memory, then switch: the switch-out check must abort. */
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t base = sp & ~(uintptr_t)(GORT_STACK_SIZE - 1);
+    char *p = __builtin_alloca(sp - base - 200);
+    (void)arg;
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+    gort_yield();
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
+static void overflow_main(void *arg)
+{
+    (void)arg;
+    hold_chan = gort_chan_new(0, 0);
+    /* keep the guarded stacks busy so that deep() gets an unguarded one */
+    for (int i = 0; i < GORT_GUARDED_STACKS + 8; i++)
+        gort_spawn(held, NULL);
+    gort_sleep_ns(1000 * 1000);
+    gort_spawn(deep, NULL);
+    gort_sleep_ns(1000 * 1000);
+}
+
+START_TEST(test_stack_overflow_aborts)
+{
+    run(1, overflow_main, NULL);
+}
+END_TEST
+
 static void deadlock_main(void *arg)
 {
     struct gort_chan *c = gort_chan_new(0, 0);
@@ -970,6 +1081,7 @@ static Suite *gort_suite(bool forking)
     tcase_add_test(tc, test_spawn_many);
     tcase_add_test(tc, test_set_procs);
     tcase_add_test(tc, test_probe_board);
+    tcase_add_test(tc, test_probe_other_process);
     tcase_add_test(tc, test_clean_shutdown);
     tcase_add_test(tc, test_transition_table);
     suite_add_tcase(s, tc);
@@ -978,6 +1090,7 @@ static Suite *gort_suite(bool forking)
         tc = tcase_create("abort");
         tcase_add_test_raise_signal(tc, test_bad_transition_aborts, SIGABRT);
         tcase_add_test_raise_signal(tc, test_deadlock_aborts, SIGABRT);
+        tcase_add_test_raise_signal(tc, test_stack_overflow_aborts, SIGABRT);
         suite_add_tcase(s, tc);
     }
     return s;

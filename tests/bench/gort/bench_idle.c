@@ -69,7 +69,8 @@ int main(int argc, char **argv)
         fclose(f);
     }
     bench_line("idle", ours_bytes / 1024.0, isnan(go) ? go : go / 1024.0, "KiB/goroutine");
-    printf("# idle: %ld goroutines; mappings %ld before, %ld while blocked (vm.max_map_count %ld)\n",
+    printf("# idle: %ld goroutines; mappings %ld before, %ld while blocked "
+           "(vm.max_map_count %ld)\n",
            n, maps_before, maps_during, max_map);
     bench_repro(argc, argv);
     return 0;

@@ -13,6 +13,7 @@
 
 static long n = 1000000;
 static double ours_ns;
+static uint64_t carved;
 static struct gort_waitgroup wg = GORT_WAITGROUP_INIT;
 
 static void child(void *arg)
@@ -31,6 +32,7 @@ static void bench_main(void *arg)
         gort_spawn(child, NULL);
     gort_wg_wait(&wg);
     ours_ns = (double)(bench_now_ns() - t0) / (double)n;
+    carved = gort_probe_hdr(gort_probe_board(NULL))->stacks_carved;
 }
 
 int main(int argc, char **argv)
@@ -47,6 +49,7 @@ int main(int argc, char **argv)
     if (bench_go("spawn", args, &go, 1) != 1)
         go = NAN;
     bench_line("spawn", ours_ns, go, "ns");
+    printf("# spawn: %ld goroutines ran on %llu distinct stacks\n", n, (unsigned long long)carved);
     bench_repro(argc, argv);
     return 0;
 }

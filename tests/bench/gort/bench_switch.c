@@ -2,7 +2,8 @@
  * bench_switch.c — the cost of one goroutine switch: two goroutines on one P taking turns
  * with gort_yield (each yield is one switch from one goroutine to the other, through the
  * scheduler), against two ucontexts taking turns with swapcontext in the same run. A second
- * line compares with Go's runtime.Gosched (switch.go).
+ * line compares with Go's runtime.Gosched (switch.go). Five alternating rounds of each; the
+ * medians are printed (the machine is shared: single runs swing by +-30%).
  */
 #include "config.h"
 
@@ -66,18 +67,35 @@ static double swapcontext_ns(void)
     return (double)(bench_now_ns() - t0) / (2.0 * (double)n);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define ROUNDS 5
+
 int main(int argc, char **argv)
 {
     struct gort_config cfg = {.nprocs = 1};
+    double ours[ROUNDS], scs[ROUNDS];
     char args[64];
     double go = NAN, sc;
 
     if (argc > 1)
         n = atol(argv[1]);
-    if (gort_init(&cfg) != 0 || gort_main(bench_main, NULL) != 0)
-        return 1;
-    gort_fini();
-    sc = swapcontext_ns();
+    for (int r = 0; r < ROUNDS; r++) {
+        stop = 0;
+        if (gort_init(&cfg) != 0 || gort_main(bench_main, NULL) != 0)
+            return 1;
+        gort_fini();
+        ours[r] = ours_ns;
+        scs[r] = swapcontext_ns();
+    }
+    qsort(ours, ROUNDS, sizeof(double), cmp_double);
+    qsort(scs, ROUNDS, sizeof(double), cmp_double);
+    ours_ns = ours[ROUNDS / 2];
+    sc = scs[ROUNDS / 2];
     printf("bench switch: ours %.4g ns, swapcontext %.4g ns, ratio %.3f\n", ours_ns, sc,
            ours_ns / sc);
     snprintf(args, sizeof(args), "%ld", n);
