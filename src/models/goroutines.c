@@ -115,6 +115,13 @@ static void gohost__hook(void)
     gohost__gate(t);
 }
 
+/* One unit of work, also counted by the runtime (the G's user[0] and its M's
+ * total), so the monitor can tell which goroutine did the work. */
+static inline void gohost__unit(void)
+{
+    gort_probe_user_add(0, 1);
+}
+
 static void gohost__wait_begin(struct work_task *t, enum probe_state st)
 {
     work_task_state(t, st);
@@ -153,6 +160,7 @@ static void gohost__cpu(struct gohost *G, struct work_task *t)
         if (!ok)
             return;
         work_task_chunk(t, chunk);
+        gohost__unit();
     }
 }
 
@@ -215,6 +223,7 @@ static void gohost__io(struct gohost *G, struct work_task *t)
             break;
         probe_task_cpu(b, t->id);
         probe_task_unit(b, t->id, (uint64_t)n, util_now_ns() - t0);
+        gohost__unit();
         if (p->kind == WORK_MIXED) {
             const struct work_data *d = &G->data;
             uint64_t h = work_crunch(d->bytes + (seed % d->nchunks) * d->chunk, d->chunk, seed);
@@ -259,6 +268,7 @@ static void gohost__lock(struct gohost *G, struct work_task *t)
         }
         if (rc < 0)
             return;
+        gohost__unit();
         if ((u.key & 255) == 0) {
             probe_task_cpu(t->board, t->id);
             work_preempt();
@@ -301,6 +311,7 @@ static void gohost__subscribe(struct gohost *G, struct work_task *t)
         if (!ok)
             return;
         work_task_delivered(t, msg.t_ns);
+        gohost__unit();
         if ((msg.seq & 63) == 0)
             probe_task_cpu(t->board, t->id);
     }
@@ -323,6 +334,7 @@ static void gohost__spawn(struct work_task *t)
         gort_spawn(gohost__child, &wg);
         gort_wg_wait(&wg);
         work_task_spawned(t, t0);
+        gohost__unit();
         work_preempt();
     }
 }
@@ -349,6 +361,7 @@ static void gohost__pingpong(struct gohost *G, struct work_task *t)
         probe_task_unit(t->board, t->id, 0, initiator ? now - t0 : 0);
         if (s != NULL)
             atomic_fetch_add_explicit(&s->switches, 1, memory_order_relaxed);
+        gohost__unit();
         t0 = now;
         token++;
         if (gort_chan_send(out, &token) < 0)
