@@ -369,7 +369,8 @@ END_TEST
 /* Past the slot cap, tasks are counted in the header only. */
 START_TEST(test_beyond_cap)
 {
-    struct model *m = mu_start(PROBE_MODEL_LOOP, WORK_LOCK, 70000, 0, false, false);
+    static const enum probe_model kinds[] = { PROBE_MODEL_LOOP, PROBE_MODEL_GOROUTINES };
+    struct model *m = mu_start(kinds[_i], WORK_LOCK, 70000, 0, false, false);
     struct probe_snapshot s;
     int64_t total = 0;
 
@@ -620,7 +621,7 @@ int main(void)
     tcase_add_test(quick, test_exit_reason);
     tcase_add_test(quick, test_stop_leaves_nothing);
     tcase_add_test(quick, test_limits);
-    tcase_add_test(quick, test_beyond_cap);
+    tcase_add_loop_test(quick, test_beyond_cap, 0, 2);
     tcase_add_test(quick, test_affinity);
     tcase_add_loop_test(cpu, test_cpu_cores, 0, ARRAY_SIZE(cpu_cases));
     tcase_add_loop_test(io, test_io_1000, 0, 4);

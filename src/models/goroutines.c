@@ -379,8 +379,10 @@ static void gohost__task(void *arg)
     struct gohost *G = gohost__self;
     struct host *h = G->h;
     uint32_t id = t->id;
+    uint8_t shadow = t->shadow;     /* set by main at spawn (tasks past the slot cap) */
 
     work_task_init(t, h->board, id, &h->work, &G->data);
+    t->shadow = shadow;
     t->model = G;
     gort_self_set_user((uintptr_t)t);
     work_task_state(t, PROBE_ST_RUNNING);
