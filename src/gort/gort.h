@@ -23,6 +23,7 @@
  *   - gort_spawn, channels, sync, timers, net, syscall bracketing, gort_yield, gort_self_*:
  *     only inside goroutines.
  *   - gort_set_procs, gort_nprocs, gort_probe_*: anywhere while the runtime is initialised.
+ *   - gort_chan_new/free, GORT_MUTEX_INIT, GORT_WAITGROUP_INIT: anywhere (plain memory).
  *
  * Preemption is cooperative: sysmon flags a goroutine that has run 10 ms without switching,
  * and the goroutine yields at its next gort_preempt_point() (put one at loop back-edges of CPU
@@ -58,12 +59,14 @@
  *     gort_write on fds registered with gort_fd_open (or made by gort_accept / gort_tcp_*);
  *     anything else that may block goes through GORT_BLOCKING() or the enter/exit pair.
  *   - GOMAXPROCS changes at run time with gort_set_procs() from any thread.
- *   - Channels, mutexes and wait groups must not outlive gort_fini with goroutines still
- *     queued on them (their waiters lived on stacks that are gone); free them after.
+ *   - A channel, mutex or wait group that still had goroutines queued on it when gort_main
+ *     returned may only be freed afterwards, never used (its waiters lived on stacks that
+ *     gort_fini unmaps).
  *
  * Tools: under valgrind every stack is registered (VALGRIND_STACK_REGISTER) and the arena
  * defaults to 1<<16 stacks; with ThreadSanitizer (configure --enable-tsan) every goroutine is a
- * TSan fiber, and TSan's limit of 8128 threads+fibers caps the goroutines a program may create.
+ * TSan fiber, and TSan's limit of 8128 threads+fibers caps the stacks (goroutines alive at
+ * once: stacks are reused) a program may use.
  */
 #ifndef SW_GORT_H
 #define SW_GORT_H
@@ -98,8 +101,9 @@ int gort_init(const struct gort_config *cfg);
  * returns when it returns (see above). Returns 0, or -EINVAL if not initialised. */
 int gort_main(gort_fn fn, void *arg);
 
-/* Frees everything gort_init and gort_main made: threads joined, arena unmapped, fds closed.
- * The probe board memory stays the embedder's; its hdr.running is 0 afterwards. */
+/* Frees everything gort_init and gort_main made: threads joined, arena unmapped, the epoll
+ * and event fds closed, and so are fds still registered with gort_fd_open. The probe board
+ * memory stays the embedder's; its hdr.running is 0 afterwards. */
 void gort_fini(void);
 
 /* GOMAXPROCS now. */
@@ -117,7 +121,8 @@ const void *gort_probe_board(size_t *len);
 /* ---- goroutines ---------------------------------------------------------------------- */
 
 /* Starts fn(arg) in a new goroutine (on the current P's runnext, as Go does). Returns its
- * id (> 0). Aborts if the arena is exhausted (max_goroutines live at once). */
+ * id (> 0). Aborts if the arena is exhausted (max_goroutines live at once). May yield when
+ * thousands of goroutines already wait in the global run queue (back-pressure). */
 uint64_t gort_spawn(gort_fn fn, void *arg);
 /* Lets other goroutines run; the caller goes to the back of its P's queue. */
 void gort_yield(void);

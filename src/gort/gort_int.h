@@ -22,6 +22,7 @@
 #define xchg(p, v) __atomic_exchange_n((p), (v), __ATOMIC_ACQ_REL)
 
 #define GORT_RUNQ 256
+#define GORT_STACK_CACHE 64
 #define GORT_PREEMPT_NS (10 * 1000 * 1000)
 
 /* ---- futex lock and note (lock.c) ---- */
@@ -61,23 +62,25 @@ struct gort_m;
 struct gort_p;
 
 struct gort_g {
-    struct gort_ctx ctx;      /* saved registers while not running */
-    uint32_t state;           /* enum gort_gstate; changed only by gort__casgstatus */
-    uint32_t wait_reason;     /* enum gort_probe_wait while GS_WAITING */
-    uint64_t id;              /* > 0 while alive */
+    /* cold: spawn, park and select */
     gort_fn fn;
     void *arg;
-    struct gort_m *m;         /* M running it (valid while RUNNING/SYSCALL) */
-    struct gort_g *schedlink; /* global run queue, stack pool lists */
+    struct gort_g *schedlink; /* lists of readied Gs (timers, netpoll, close) */
     uintptr_t user;           /* gort_self_set_user */
-    int64_t slot;             /* probe G row, -1 none (fixed for the stack's life) */
-    uint64_t index;           /* stack index in the arena */
-    void *stack_base;         /* lowest address of its stack region */
     void *tsan_fiber;
     unsigned vg_stack_id;
     bool select_done;         /* a select case already won (guarded by chan locks + CAS) */
-    void *park_param;         /* the sudog that woke a select */
+    void *park_param;         /* the waiter that woke a select */
+    void *stack_base;         /* lowest address of its stack region */
+    uint64_t index;           /* stack index in the arena */
+    /* hot: every switch (kept next to the tail and to the stack frames just below the G) */
+    uint64_t id;              /* > 0 while alive */
+    int64_t slot;             /* probe G row, -1 none (fixed for the stack's life) */
+    struct gort_m *m;         /* M running it (valid while RUNNING/SYSCALL) */
+    uint32_t state;           /* enum gort_gstate; changed only through sched__setg2 */
+    uint32_t wait_reason;     /* enum gort_probe_wait while GS_WAITING */
     int32_t lastp;            /* for the probe */
+    struct gort_ctx ctx;      /* saved registers while not running */
     struct gort_gtop top;     /* public tail: must be last, ends at the stack's top */
 };
 
@@ -110,8 +113,8 @@ struct gort_p {
     uint32_t runqhead, runqtail;
     struct gort_g *runq[GORT_RUNQ];
     struct gort_g *runnext;
-    /* per-P stack cache */
-    struct gort_g *stack_cache;
+    /* per-P stack cache: pointers, so taking one never touches a cold stack */
+    struct gort_g *stack_cache[GORT_STACK_CACHE];
     uint32_t nstack_cache;
     struct gort_probe_p *probe;
 };
@@ -142,7 +145,10 @@ struct gort_m {
 
 struct gort_sched {
     uint32_t lock;
-    struct gort_g *runq_head, *runq_tail;
+    /* global run queue: a growable ring of pointers (not a list through the Gs: each G sits
+     * on its own stack page, so walking a list is a TLB miss per G, under the lock) */
+    struct gort_g **runq;
+    uint64_t runq_head, runq_cap; /* cap is a power of two */
     uint64_t runq_size;
     struct gort_p *pidle;
     uint32_t npidle;          /* atomic */

@@ -12,11 +12,11 @@ libgort_a_SOURCES += src/gort/ctx-aarch64.S
 endif
 EXTRA_DIST += src/gort/ctx-x86_64.S src/gort/ctx-aarch64.S
 
-# util.c for xmalloc & co.; the runtime needs nothing else from libsw.
+# libsw.a only for util.c (xmalloc & co.): the runtime needs nothing else of schedwatch.
 GORT_LIBS = libgort.a libsw.a
 
 GORT_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -DSW_TESTDIR='"$(abs_top_srcdir)/tests"'
-GORT_TEST_LIBS = $(GORT_LIBS) $(CHECK_LIBS) $(NCURSES_LIBS) $(LIBUV_LIBS) -lm
+GORT_TEST_LIBS = $(GORT_LIBS) $(CHECK_LIBS) -lm
 
 if HAVE_CHECK
 check_PROGRAMS += tests/gort/check_gort

@@ -20,12 +20,15 @@
  *       receiver next on the same core).
  *
  * Invariants
- *   - Every G state change goes through gort__casgstatus, which CASes the old state, checks
- *     the transition against the table below and aborts on an impossible one. It also keeps
- *     the probe board's per-state counts.
- *   - A G's registers are saved before anyone can see it on a wait queue as parked: the wait
- *     queue lock is released on g0, after the switch (the unlock function). So a readier on
- *     another thread never resumes a half-saved G.
+ *   - Every G state change goes through sched__setg2 (gort__casgstatus outside this file),
+ *     which checks the old state and the transition against the table below and aborts on an
+ *     impossible one. It also keeps the probe board's per-state counts. Exactly one party may
+ *     change a G's state at a time (the one that took it off a queue, won a netpoll slot's
+ *     CAS or a select's select_done), so a checked load and store suffice; no CAS.
+ *   - A G's registers are saved before anyone can see it on a queue: a parking G's wait
+ *     queue lock is released on g0, after the switch (the unlock function); a yielding G that
+ *     hands its M straight to the next G is queued by that next G once it runs
+ *     (sched__resumed). So no other thread ever resumes a half-saved G.
  *   - Only the M holding a P pushes to that P's local queue; anyone may pop or steal (Go's
  *     lock-free ring: head advanced by CAS, tail stored by the owner with release).
  *   - A P on the idle list has an empty local queue. Ps with id >= GOMAXPROCS are DEAD; a P
@@ -44,9 +47,19 @@
  *     heap keeps the poller's deadline a single number.
  *   - The current G is found from the stack pointer, not TLS: a goroutine migrates between
  *     threads and C compilers cache TLS addresses across calls.
- *   - Go Gosched puts the G on the global queue; our gort_yield puts it at the tail of the
- *     local queue (cheaper; fairness with the global queue comes from the 1-in-61 check).
- *     Preempted goroutines do go to the global queue, as in Go.
+ *   - Go's Gosched goes through g0 and puts the G on the global queue; our gort_yield hands
+ *     the M directly to the next G of the local queue (one context switch instead of two) and
+ *     puts the yielder at the local tail; fairness with the global queue still comes from the
+ *     1-in-61 check, which sends a yield through g0. Preempted goroutines go to the global
+ *     queue, as in Go.
+ *   - The core a G runs on is read from the thread's rseq area at every switch (Go does not
+ *     record it; schedwatch shows it).
+ *   - gort_spawn yields when more than SCHED_SPAWN_BACKLOG goroutines wait in the global
+ *     queue (Go never does): a goroutine not yet started already holds its stack page, so a
+ *     loop spawning a million goroutines would otherwise touch a fresh page for most of them.
+ *   - The global run queue and the stack pools are arrays of pointers, not lists linked
+ *     through the Gs as in Go: our G sits at the top of its own 64 KiB stack, so each G is on
+ *     its own page and walking a list under a lock would be a TLB miss per goroutine.
  *   - GOMAXPROCS changes without stopping the world: new Ps join the idle list, removed ones
  *     retire at their next schedule (we have no GC that needs a stopped world).
  *   - When the main goroutine returns, gort_main returns to its caller (after every M has
@@ -74,11 +87,20 @@
 #ifdef SW_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
+#if defined(__has_include)
+#if __has_include(<sys/rseq.h>)
+#include <sys/rseq.h>
+#define SCHED_HAVE_RSEQ 1
+#endif
+#endif
 
 #include "gort/gort_int.h"
 #include "util.h"
 
 #define SCHED_MAX_M 10000
+#define SCHED_SPAWN_BACKLOG 4096 /* global queue length past which gort_spawn yields */
+/* On the switch path: inlined even where the compiler would rather not. */
+#define SCHED_HOT static inline __attribute__((always_inline))
 
 struct gort_sched gort__sched;
 static __thread struct gort_m *sched__tls_m;
@@ -180,16 +202,18 @@ static __attribute__((noinline, cold, __noreturn__)) void sched__badstatus(struc
  * select_done), so a checked load and a store do; a CAS would cost two locked instructions
  * per switch for nothing. row is the probe row of the M (or thread) making the change.
  */
-static inline void sched__setg(struct gort_probe_m *row, struct gort_g *g, uint32_t from,
-                               uint32_t to)
+static inline void sched__setg2(struct gort_probe_m *row, struct gort_g *g, uint32_t from,
+                                uint32_t to, bool count)
 {
     if (ld_acq(&g->state) != from || !gort__transition_ok(from, to))
         sched__badstatus(g, from, to);
     st_rel(&g->state, to);
     if (!gort__sched.probe)
         return;
-    sched__add(&row->gstate[from], -1);
-    sched__add(&row->gstate[to], 1);
+    if (count) {
+        sched__add(&row->gstate[from], -1);
+        sched__add(&row->gstate[to], 1);
+    }
     if (from == GS_WAITING)
         sched__add(&row->wait[g->wait_reason], -1);
     if (to == GS_WAITING)
@@ -200,6 +224,12 @@ static inline void sched__setg(struct gort_probe_m *row, struct gort_g *g, uint3
         st_rlx(&s->wait_reason, to == GS_WAITING ? g->wait_reason : 0);
         st_rlx(&s->state, to);
     }
+}
+
+static inline void sched__setg(struct gort_probe_m *row, struct gort_g *g, uint32_t from,
+                               uint32_t to)
+{
+    sched__setg2(row, g, from, to, true);
 }
 
 void gort__casgstatus(struct gort_g *g, uint32_t from, uint32_t to)
@@ -228,7 +258,7 @@ static bool sched__runqempty(struct gort_p *p)
     }
 }
 
-static void sched__probe_runq(struct gort_p *p)
+static inline void sched__probe_runq(struct gort_p *p)
 {
     if (p->probe) {
         uint32_t n = ld_rlx(&p->runqtail) - ld_rlx(&p->runqhead);
@@ -238,7 +268,7 @@ static void sched__probe_runq(struct gort_p *p)
     }
 }
 
-static void sched__globrunqput_batch(struct gort_g *head, struct gort_g *tail, int n);
+static void sched__globrunqput_array(struct gort_g **gs, uint32_t n);
 
 /* Moves half the local queue plus g to the global queue; false if the queue changed. */
 static bool sched__runqputslow(struct gort_p *p, struct gort_g *g, uint32_t head, uint32_t tail)
@@ -252,16 +282,13 @@ static bool sched__runqputslow(struct gort_p *p, struct gort_g *g, uint32_t head
                                      __ATOMIC_RELAXED))
         return false;
     batch[n] = g;
-    for (uint32_t i = 0; i < n; i++)
-        batch[i]->schedlink = batch[i + 1];
-    g->schedlink = NULL;
     gort__lock(&gort__sched.lock);
-    sched__globrunqput_batch(batch[0], g, (int)n + 1);
+    sched__globrunqput_array(batch, n + 1);
     gort__unlock(&gort__sched.lock);
     return true;
 }
 
-static void sched__runqput(struct gort_p *p, struct gort_g *g, bool next)
+SCHED_HOT void sched__runqput(struct gort_p *p, struct gort_g *g, bool next)
 {
     if (next) {
         struct gort_g *old = xchg(&p->runnext, g);
@@ -287,7 +314,7 @@ static void sched__runqput(struct gort_p *p, struct gort_g *g, bool next)
     }
 }
 
-static struct gort_g *sched__runqget(struct gort_p *p, bool *inherit)
+SCHED_HOT struct gort_g *sched__runqget(struct gort_p *p, bool *inherit)
 {
     struct gort_g *next = ld_rlx(&p->runnext);
 
@@ -384,33 +411,55 @@ static void sched__globrunq_probe(void)
         st_rlx(&gort__sched.probe->globrunq, gort__sched.runq_size);
 }
 
-static void sched__globrunqput(struct gort_g *g)
+static void sched__globrunq_grow(uint64_t need)
 {
-    g->schedlink = NULL;
-    if (gort__sched.runq_tail)
-        gort__sched.runq_tail->schedlink = g;
-    else
-        gort__sched.runq_head = g;
-    gort__sched.runq_tail = g;
-    st_rlx(&gort__sched.runq_size, gort__sched.runq_size + 1);
+    uint64_t cap = gort__sched.runq_cap ? gort__sched.runq_cap : 256;
+    struct gort_g **q;
+
+    while (cap < need)
+        cap *= 2;
+    if (cap == gort__sched.runq_cap)
+        return;
+    q = xreallocarray(NULL, cap, sizeof(*q));
+    for (uint64_t i = 0; i < gort__sched.runq_size; i++)
+        q[i] = gort__sched.runq[(gort__sched.runq_head + i) & (gort__sched.runq_cap - 1)];
+    free(gort__sched.runq);
+    gort__sched.runq = q;
+    gort__sched.runq_cap = cap;
+    gort__sched.runq_head = 0;
+}
+
+static void sched__globrunqput_array(struct gort_g **gs, uint32_t n)
+{
+    uint64_t size = gort__sched.runq_size;
+
+    if (size + n > gort__sched.runq_cap)
+        sched__globrunq_grow(size + n);
+    for (uint32_t i = 0; i < n; i++)
+        gort__sched.runq[(gort__sched.runq_head + size + i) & (gort__sched.runq_cap - 1)] = gs[i];
+    st_rlx(&gort__sched.runq_size, size + n);
     sched__globrunq_probe();
 }
 
-static void sched__globrunqput_batch(struct gort_g *head, struct gort_g *tail, int n)
+static void sched__globrunqput(struct gort_g *g)
 {
-    tail->schedlink = NULL;
-    if (gort__sched.runq_tail)
-        gort__sched.runq_tail->schedlink = head;
-    else
-        gort__sched.runq_head = head;
-    gort__sched.runq_tail = tail;
-    st_rlx(&gort__sched.runq_size, gort__sched.runq_size + (uint64_t)n);
-    sched__globrunq_probe();
+    sched__globrunqput_array(&g, 1);
+}
+
+/* A schedlink-linked list (of Gs that are hot anyway: just readied). */
+static void sched__globrunqput_list(struct gort_g *g)
+{
+    while (g) {
+        struct gort_g *next = g->schedlink;
+        g->schedlink = NULL;
+        sched__globrunqput(g);
+        g = next;
+    }
 }
 
 static struct gort_g *sched__globrunqget(struct gort_p *p, uint64_t max)
 {
-    uint64_t n, procs = ld_rlx(&gort__sched.gomaxprocs);
+    uint64_t n, procs = ld_rlx(&gort__sched.gomaxprocs), mask = gort__sched.runq_cap - 1;
     struct gort_g *g;
 
     if (gort__sched.runq_size == 0)
@@ -423,15 +472,12 @@ static struct gort_g *sched__globrunqget(struct gort_p *p, uint64_t max)
     if (n > GORT_RUNQ / 2)
         n = GORT_RUNQ / 2;
     st_rlx(&gort__sched.runq_size, gort__sched.runq_size - n);
-    g = gort__sched.runq_head;
-    gort__sched.runq_head = g->schedlink;
+    g = gort__sched.runq[gort__sched.runq_head];
+    gort__sched.runq_head = (gort__sched.runq_head + 1) & mask;
     for (uint64_t i = 1; i < n; i++) {
-        struct gort_g *g2 = gort__sched.runq_head;
-        gort__sched.runq_head = g2->schedlink;
-        sched__runqput(p, g2, false);
+        sched__runqput(p, gort__sched.runq[gort__sched.runq_head], false);
+        gort__sched.runq_head = (gort__sched.runq_head + 1) & mask;
     }
-    if (!gort__sched.runq_head)
-        gort__sched.runq_tail = NULL;
     sched__globrunq_probe();
     return g;
 }
@@ -710,8 +756,9 @@ void gort__inject_list(struct gort_g *head, struct gort_g *tail, int n)
 {
     if (n == 0)
         return;
+    (void)tail;
     gort__lock(&gort__sched.lock);
-    sched__globrunqput_batch(head, tail, n);
+    sched__globrunqput_list(head);
     gort__unlock(&gort__sched.lock);
     for (int i = 0; i < n && ld_rlx(&gort__sched.npidle) > 0; i++)
         sched__startm(NULL, false);
@@ -943,16 +990,35 @@ static struct gort_g *sched__schedule(struct gort_m *m, bool *inherit)
     return sched__findrunnable(m, inherit);
 }
 
+/*
+ * The core we run on, on every switch: glibc registers rseq for each thread, and the kernel
+ * keeps rseq.cpu_id current, so this is one load at the thread pointer instead of a call.
+ * (sched_getcpu does the same behind a PLT call, or a vDSO call without rseq.)
+ */
+static inline int sched__getcpu(void)
+{
+#ifdef SCHED_HAVE_RSEQ
+    if (__rseq_size > 0) {
+        const struct rseq *r =
+            (const struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
+        int cpu = (int)ld_rlx(&r->cpu_id);
+        if (cpu >= 0)
+            return cpu;
+    }
+#endif
+    return sched_getcpu();
+}
+
 /* Bookkeeping for g starting a turn on m (from g0, or handed the M by a yielding G). */
-static inline void sched__prepare(struct gort_m *m, struct gort_p *p, struct gort_g *g,
-                                  bool inherit)
+SCHED_HOT void sched__prepare(struct gort_m *m, struct gort_p *p, struct gort_g *g, bool inherit,
+                              bool count)
 {
     struct gort_probe_g *slot;
-    int cpu = sched_getcpu();
+    int cpu = sched__getcpu();
 
     g->m = m;
     st_rlx(&m->curg, g);
-    sched__setg(m->probe, g, GS_RUNNABLE, GS_RUNNING);
+    sched__setg2(m->probe, g, GS_RUNNABLE, GS_RUNNING, count);
     if (!inherit)
         st_rlx(&p->schedtick, p->schedtick + 1);
     st_rlx(&g->top.preempt, 0);
@@ -1009,7 +1075,7 @@ static struct gort_g *sched__execute(struct gort_m *m, struct gort_g *g, bool in
 {
     if (m->spinning)
         sched__resetspinning(m);
-    sched__prepare(m, m->p, g, inherit);
+    sched__prepare(m, m->p, g, inherit, true);
 #ifdef SW_TSAN
     __tsan_switch_to_fiber(g->tsan_fiber, 0);
 #endif
@@ -1130,9 +1196,11 @@ void gort_yield(void)
     if (ld_rlx(&gort__timer_next_when) == UINT64_MAX && (p->schedtick + 1) % 61 != 0 &&
         (uint32_t)p->id < ld_rlx(&gort__sched.gomaxprocs) && !ld_rlx(&gort__sched.exiting) &&
         (next = sched__runqget(p, &inherit)) != NULL) {
-        sched__setg(m->probe, g, GS_RUNNING, GS_RUNNABLE);
+        /* running -> runnable here and runnable -> running there cancel out in the
+         * per-state counts: skip both updates. */
+        sched__setg2(m->probe, g, GS_RUNNING, GS_RUNNABLE, false);
         m->yielded = g;
-        sched__prepare(m, p, next, false);
+        sched__prepare(m, p, next, false, false);
 #ifdef SW_TSAN
         __tsan_switch_to_fiber(next->tsan_fiber, 0);
 #endif
@@ -1236,6 +1304,10 @@ uint64_t gort_spawn(gort_fn fn, void *arg)
     sched__inc(&m->probe->spawns, 1);
     sched__runqput(m->p, g, true);
     sched__wakep();
+    /* Back-pressure: goroutines queued but not started each hold a fresh stack page; when
+     * thousands wait in the global queue, the spawner lets its own P run some first. */
+    if (ld_rlx(&gort__sched.runq_size) > SCHED_SPAWN_BACKLOG)
+        gort_yield();
     return id;
 }
 
@@ -1408,7 +1480,7 @@ static void *sched__sysmon(void *arg)
             ld_rlx(&gort__sched.runq_size) != 0)
             sched__wakep();
         sched__retake(now, &retaken);
-        if (now - last_scrub > 1000 * 1000 * 1000) {
+        if (now - last_scrub > 100 * 1000 * 1000) {
             gort__stack_scrub();
             last_scrub = now;
         }
@@ -1638,6 +1710,7 @@ void gort_fini(void)
         next = m->alllink;
         free(m);
     }
+    free(gort__sched.runq);
     gort__timer_fini();
     gort__netpoll_fini();
     gort__stack_fini();

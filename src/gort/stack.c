@@ -42,11 +42,17 @@
 #endif
 
 #include "gort/gort_int.h"
+#include "util.h"
 
-#define STACK_CACHE 64
+#define STACK_CACHE GORT_STACK_CACHE
 #define STACK_CHUNK 64 /* stacks made read-write at once */
 #define STACK_PAGE 4096u
 #define STACK_CANARY_BYTES 32
+
+struct stack__vec {
+    struct gort_g **v;
+    size_t n, cap;
+};
 
 static struct {
     uint32_t lock;
@@ -56,10 +62,25 @@ static struct {
     size_t max;              /* stacks that fit */
     size_t carved;           /* stacks handed out at least once */
     size_t rw;               /* stacks made read-write */
-    struct gort_g *dirty;    /* global pool, recently used */
-    struct gort_g *clean;    /* global pool, scrubbed */
+    struct stack__vec dirty; /* global pool, recently used */
+    struct stack__vec clean; /* global pool, scrubbed */
     size_t nfree;            /* in the global pool (per-P caches not counted) */
 } stk;
+
+/* Pointer stacks, so that moving stacks between pools never touches the (cold) stacks. */
+static void stack__push(struct stack__vec *v, struct gort_g *g)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 1024;
+        v->v = xreallocarray(v->v, v->cap, sizeof(*v->v));
+    }
+    v->v[v->n++] = g;
+}
+
+static struct gort_g *stack__pop(struct stack__vec *v)
+{
+    return v->n ? v->v[--v->n] : NULL;
+}
 
 /* Called with stk.lock held. */
 static void stack__publish(void)
@@ -143,6 +164,8 @@ void gort__stack_fini(void)
     }
     if (stk.reserve)
         munmap(stk.reserve, stk.reserve_len);
+    free(stk.dirty.v);
+    free(stk.clean.v);
     memset(&stk, 0, sizeof(stk));
 }
 
@@ -194,85 +217,66 @@ static struct gort_g *stack__carve(void)
 
 struct gort_g *gort__stack_alloc(struct gort_p *p)
 {
-    struct gort_g *g;
+    if (p->nstack_cache == 0) {
+        struct gort_g *g;
 
-    if (!p->stack_cache) {
         gort__lock(&stk.lock);
-        for (int n = 0; n < STACK_CACHE / 2; n++) {
-            struct gort_g **list = stk.dirty ? &stk.dirty : &stk.clean;
-            if (!*list)
+        while (p->nstack_cache < STACK_CACHE / 2) {
+            g = stack__pop(&stk.dirty);
+            if (!g)
+                g = stack__pop(&stk.clean);
+            if (!g)
                 break;
-            g = *list;
-            *list = g->schedlink;
-            g->schedlink = p->stack_cache;
-            p->stack_cache = g;
-            p->nstack_cache++;
+            p->stack_cache[p->nstack_cache++] = g;
             stk.nfree--;
         }
-        stack__publish();
-        if (!p->stack_cache) {
+        if (p->nstack_cache == 0) {
             g = stack__carve();
             gort__unlock(&stk.lock);
             return g;
         }
+        stack__publish();
         gort__unlock(&stk.lock);
     }
-    g = p->stack_cache;
-    p->stack_cache = g->schedlink;
-    p->nstack_cache--;
-    g->schedlink = NULL;
-    return g;
+    return p->stack_cache[--p->nstack_cache];
 }
 
 void gort__stack_free(struct gort_p *p, struct gort_g *g)
 {
-    g->schedlink = p->stack_cache;
-    p->stack_cache = g;
-    p->nstack_cache++;
-    if (p->nstack_cache >= STACK_CACHE) {
+    if (p->nstack_cache == STACK_CACHE) {
         gort__lock(&stk.lock);
         while (p->nstack_cache > STACK_CACHE / 2) {
-            g = p->stack_cache;
-            p->stack_cache = g->schedlink;
-            p->nstack_cache--;
-            g->schedlink = stk.dirty;
-            stk.dirty = g;
+            stack__push(&stk.dirty, p->stack_cache[--p->nstack_cache]);
             stk.nfree++;
         }
         stack__publish();
         gort__unlock(&stk.lock);
     }
+    p->stack_cache[p->nstack_cache++] = g;
 }
 
 void gort__stack_drain_cache(struct gort_p *p)
 {
     gort__lock(&stk.lock);
-    while (p->stack_cache) {
-        struct gort_g *g = p->stack_cache;
-        p->stack_cache = g->schedlink;
-        g->schedlink = stk.dirty;
-        stk.dirty = g;
+    while (p->nstack_cache > 0) {
+        stack__push(&stk.dirty, p->stack_cache[--p->nstack_cache]);
         stk.nfree++;
     }
-    p->nstack_cache = 0;
     stack__publish();
     gort__unlock(&stk.lock);
 }
 
 void gort__stack_scrub(void)
 {
-    /* A few per call, so sysmon never holds the lock long. */
-    for (int n = 0; n < 256; n++) {
+    /* A bounded batch per call (sysmon calls every 100 ms): ~40,000 stacks a second. */
+    for (int n = 0; n < 4096; n++) {
         struct gort_g *g;
 
         gort__lock(&stk.lock);
-        g = stk.dirty;
-        if (!g) {
-            gort__unlock(&stk.lock);
-            return;
-        }
-        stk.dirty = g->schedlink;
+        g = stack__pop(&stk.dirty);
         gort__unlock(&stk.lock);
+        if (!g)
+            return;
         if (!stack__canary_intact(g)) {
             fprintf(stderr, "gort: stack overflow detected on pooled stack %llu (canary)\n",
                     (unsigned long long)g->index);
@@ -282,8 +286,7 @@ void gort__stack_scrub(void)
         (void)madvise((char *)g->stack_base + STACK_PAGE, GORT_STACK_SIZE - 2 * STACK_PAGE,
                       MADV_DONTNEED);
         gort__lock(&stk.lock);
-        g->schedlink = stk.clean;
-        stk.clean = g;
+        stack__push(&stk.clean, g);
         gort__unlock(&stk.lock);
     }
 }

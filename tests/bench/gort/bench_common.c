@@ -108,6 +108,20 @@ int bench_go(const char *name, const char *args, double *out, int max)
     return n;
 }
 
+static int bench__cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double bench_median(double *v, int n)
+{
+    if (n <= 0)
+        return NAN;
+    qsort(v, (size_t)n, sizeof(*v), bench__cmp);
+    return v[n / 2];
+}
+
 void bench_line(const char *name, double ours, double go, const char *unit)
 {
     if (isnan(go) || go <= 0)

@@ -20,6 +20,8 @@ long bench_maps(void);
  * the twin failed (the reason goes to stderr).
  */
 int bench_go(const char *name, const char *args, double *out, int max);
+/* Median of n values (sorts v). NAN for n == 0. */
+double bench_median(double *v, int n);
 /* Prints "bench NAME: ours X UNIT, go Y UNIT, ratio R" (or "go n/a"). */
 void bench_line(const char *name, double ours, double go, const char *unit);
 /* Prints how to reproduce: "# reproduce: argv..." and the load. */

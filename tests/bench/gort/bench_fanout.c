@@ -1,6 +1,7 @@
 /*
  * bench_fanout.c — CPU-bound fan-out: the same total work split over 64 goroutines, timed at
- * GOMAXPROCS = 1..CPUs; the speedup T(1)/T(P) against Go's (fanout.go) at each P.
+ * GOMAXPROCS = 1..CPUs; the speedup T(1)/T(P) against Go's (fanout.go) at each P. Work per
+ * run: argv[1] xorshift steps in total (default 4e8).
  */
 #include "config.h"
 
@@ -46,34 +47,47 @@ static void bench_main(void *arg)
     elapsed[procs] = (double)(bench_now_ns() - t0) / 1e9;
 }
 
+#define ROUNDS 3
+
+/* For each P, ours and Go's alternate over three rounds; speedups come from the medians. */
 int main(int argc, char **argv)
 {
     unsigned ncpu = gort_ncpus();
-    double go[GORT_MAX_PROCS + 1];
+    double ours[GORT_MAX_PROCS + 1], go[GORT_MAX_PROCS + 1];
     char args[64], name[32];
-    int ngo;
+    bool have_go = true;
 
     if (argc > 1)
         work = atol(argv[1]);
     if (ncpu > GORT_MAX_PROCS)
         ncpu = GORT_MAX_PROCS;
     for (unsigned p = 1; p <= ncpu; p++) {
-        struct gort_config cfg = {.nprocs = p};
-        if (gort_init(&cfg) != 0 || gort_main(bench_main, (void *)(intptr_t)p) != 0)
-            return 1;
-        gort_fini();
+        double o[ROUNDS], g[ROUNDS];
+        int ng = 0;
+        for (int r = 0; r < ROUNDS; r++) {
+            struct gort_config cfg = {.nprocs = p};
+            if (gort_init(&cfg) != 0 || gort_main(bench_main, (void *)(intptr_t)p) != 0)
+                return 1;
+            gort_fini();
+            o[r] = elapsed[p];
+            snprintf(args, sizeof(args), "%ld %u", work, p);
+            if (have_go && bench_go("fanout", args, &g[ng], 1) == 1)
+                ng++;
+            else
+                have_go = false;
+        }
+        ours[p] = bench_median(o, ROUNDS);
+        go[p] = ng == ROUNDS ? bench_median(g, ng) : NAN;
     }
-    snprintf(args, sizeof(args), "%ld %u", work, ncpu);
-    ngo = bench_go("fanout", args, go + 1, (int)ncpu);
     for (unsigned p = 1; p <= ncpu; p++) {
-        double ours = elapsed[1] / elapsed[p];
-        double g = ngo == (int)ncpu ? go[1] / go[p] : NAN;
+        double os = ours[1] / ours[p], gs = go[1] / go[p];
         snprintf(name, sizeof(name), "fanout-P%u", p);
-        if (isnan(g))
-            printf("bench %s: ours speedup %.3f (%.3f s), go n/a\n", name, ours, elapsed[p]);
+        if (isnan(gs))
+            printf("bench %s: ours speedup %.3f (%.3f s), go n/a\n", name, os, ours[p]);
         else
-            printf("bench %s: ours speedup %.3f (%.3f s), go speedup %.3f (%.3f s), ratio %.3f\n",
-                   name, ours, elapsed[p], g, go[p], ours / g);
+            printf("bench %s: ours speedup %.3f (%.3f s), go speedup %.3f (%.3f s), "
+                   "ratio %.3f\n",
+                   name, os, ours[p], gs, go[p], os / gs);
     }
     bench_repro(argc, argv);
     return 0;
