@@ -25,10 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "app.h"
+#include "lesson/player.h"
+#include "record/record.h"
+#include "report/replay.h"
 #include "report/report.h"
 #include "run/run.h"
 #include "sample/sampler.h"
@@ -47,6 +51,12 @@ struct app {
     struct ui       *ui;            /* NULL when headless */
     struct run      *run;           /* NULL when no model runs */
     struct report   *report;        /* headless output, or NULL */
+    struct record   *rec;           /* --record, or NULL */
+    struct replay   *replay;        /* --replay, or NULL */
+    struct player   *player;        /* --lesson, or NULL */
+    bool             lesson_over;
+    int              rp_pos;        /* the replayed sample on screen */
+    uv_timer_t       replay_timer;
     char             status_line[256];
     bool             paused;
     bool             stopping;
@@ -69,6 +79,31 @@ static void app__status(struct app *app)
     }
 }
 
+
+static void app__compare(struct app *app, bool show);
+
+/* After each sample: the lesson moves on (and may replace the run). */
+static void app__lesson_tick(struct app *app, const struct sample *s)
+{
+    if (app->ui != NULL)
+        ui_touch(app->ui);
+    if (player_tick(app->player, util_now_ns(), &app->run, app->sampler, s)) {
+        if (app->run == NULL) {
+            fprintf(stderr, "schedwatch: lesson: %s\n", player_error(app->player));
+            app__stop(app, 1);
+        }
+        return;
+    }
+    app->lesson_over = true;
+    if (app->ui == NULL) {
+        int held, failed, skipped;
+        player_counts(app->player, &held, &failed, &skipped);
+        app__stop(app, failed > 0 ? 1 : 0);
+    } else {
+        ui_set_status(app->ui, "lesson over: the models run on; q quits");
+    }
+}
+
 static void app__take_sample(struct app *app)
 {
     const struct sample *s;
@@ -84,11 +119,16 @@ static void app__take_sample(struct app *app)
     }
     if (app->run != NULL)
         run_update(app->run, s);
+    if (app->player != NULL && !app->lesson_over)
+        app__lesson_tick(app, s);
     if (app->report != NULL)
-        report_sample(app->report, s, app->run);
+        report_sample(app->report, s, sampler_caps(app->sampler), app->run);
     if (app->ui != NULL) {
+        ui_set_run(app->ui, app->run);      /* the models go with this sample */
         ui_set_sample(app->ui, s, sampler_caps(app->sampler));
         app__status(app);
+        if (ui_overlay_shown(app->ui))
+            app__compare(app, true);
     }
 }
 
@@ -111,6 +151,8 @@ static void app__on_frame(uv_prepare_t *p)
 
 static void app__set_paused(struct app *app, bool paused)
 {
+    if (app->replay != NULL)
+        return;
     app->paused = paused;
     if (app->ui != NULL)
         ui_set_paused(app->ui, paused);
@@ -120,6 +162,143 @@ static void app__set_paused(struct app *app, bool paused)
         uint64_t ms = app->cfg->interval_ns / 1000000;
         uv_timer_start(&app->sample_timer, app__on_sample, ms, ms);
     }
+}
+
+/* ---- replay ------------------------------------------------------------------------ */
+
+static void app__on_replay(uv_timer_t *t);
+
+/* Shows sample i of the file and says where we are in it. */
+static void app__replay_show(struct app *app, int i)
+{
+    const struct replay *rp = app->replay;
+    int n = replay_count(rp);
+    char msg[200];
+    app->rp_pos = i;
+    ui_set_sample(app->ui, replay_sample(rp, i), i == 0 ? replay_caps(rp) : NULL);
+    snprintf(msg, sizeof(msg), "replay %.1f s of %.1f s, sample %d of %d%s", replay_time(rp, i),
+             replay_time(rp, n - 1), i + 1, n,
+             i == n - 1 ? " (end)" : app->paused ? ": \u2190 \u2192 step" : "");
+    ui_set_status(app->ui, msg);
+    if (ui_overlay_shown(app->ui))
+        app__compare(app, true);
+}
+
+/* Plays on from rp_pos: the next sample comes after the recorded gap. */
+static void app__replay_schedule(struct app *app)
+{
+    const struct replay *rp = app->replay;
+    int i = app->rp_pos;
+    if (app->paused || i + 1 >= replay_count(rp))
+        return;
+    double gap = replay_time(rp, i + 1) - replay_time(rp, i);
+    uv_timer_start(&app->replay_timer, app__on_replay, (uint64_t)(gap * 1000 + 0.5), 0);
+}
+
+static void app__on_replay(uv_timer_t *t)
+{
+    struct app *app = t->data;
+    app__replay_show(app, app->rp_pos + 1);
+    app__replay_schedule(app);
+}
+
+static void app__replay_pause(struct app *app, bool paused)
+{
+    app->paused = paused;
+    ui_set_paused(app->ui, paused);
+    uv_timer_stop(&app->replay_timer);
+    app__replay_show(app, app->rp_pos);
+    app__replay_schedule(app);
+}
+
+/* Keys replay takes before the ui: arrows step (and freeze), space freezes. */
+static bool app__replay_key(struct app *app, int key)
+{
+    int n = replay_count(app->replay);
+    switch (key) {
+    case ' ':
+        app__replay_pause(app, !app->paused);
+        return true;
+    case UI_KEY_LEFT:
+    case UI_KEY_RIGHT:
+        app->rp_pos = CLAMP(app->rp_pos + (key == UI_KEY_LEFT ? -1 : 1), 0, n - 1);
+        app__replay_pause(app, true);
+        return true;
+    case UI_KEY_HOME:
+    case UI_KEY_END:
+        app->rp_pos = key == UI_KEY_HOME ? 0 : n - 1;
+        app__replay_pause(app, true);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The c key: the comparison table over the screen, live (refreshed each sample). */
+static void app__compare(struct app *app, bool show)
+{
+    char *text = NULL;
+    if (!show) {
+        ui_set_overlay(app->ui, NULL, NULL);
+        return;
+    }
+    if (app->replay != NULL) {
+        struct report_cmp m[RUN_MAX_MODELS];
+        int n = replay_nmodels(app->replay, app->rp_pos);
+        memset(m, 0, sizeof(m));
+        for (int i = 0; i < n; i++)
+            m[i].f = replay_figs(app->replay, app->rp_pos, i);
+        if (n > 0)
+            text = report_compare(m, n);
+    } else if (app->run != NULL) {
+        text = report_compare_run(app->run);
+    }
+    ui_set_overlay(app->ui, "models compared on this machine (c or Esc closes)",
+                   text ? text : "no model runs: nothing to compare (see --models)");
+    free(text);
+}
+
+/* A key asked for a live change to the models: apply it and say how it went. */
+static void app__model_action(struct app *app, enum ui_action a)
+{
+    struct run *r = app->run;
+    if (r == NULL)
+        return;
+    const struct run_opts *o = run_options(r);
+    switch (a) {
+    case UI_ACT_WORKLOAD:
+        run_set_workload(r, (enum work_kind)((o->workload + 1) % WORK_COUNT));
+        break;
+    case UI_ACT_TASKS_MORE:
+    case UI_ACT_TASKS_FEWER:
+        for (int i = 0; i < run_count(r); i++) {
+            enum probe_model k = run_figs(r, i)->kind;
+            uint32_t n = o->ntasks[k];
+            n = a == UI_ACT_TASKS_MORE ? MIN(n * 2, (uint32_t)RUN_MAX_TASKS) : MAX(n / 2, 1u);
+            if (o->workload == WORK_PINGPONG)
+                n = MAX(n & ~1u, 2u);       /* pairs */
+            if (n != o->ntasks[k])
+                run_set_tasks(r, k, n);
+        }
+        break;
+    case UI_ACT_GIL:
+        run_set_gil(r, !o->gil);
+        break;
+    case UI_ACT_OFFLOAD:
+        run_set_offload(r, !o->offload);
+        break;
+    case UI_ACT_MODE:
+        run_set_mode(r, (enum run_mode)((o->mode + 1) % RUN_MODE_COUNT));
+        break;
+    case UI_ACT_RESTART:
+        run_restart(r);
+        break;
+    default:
+        /* GOMAXPROCS: the ui offers p/P only while a goroutines model runs,
+         * and none runs in this build. */
+        break;
+    }
+    app__status(app);
 }
 
 static void app__on_input(uv_poll_t *h, int status, int events)
@@ -136,7 +315,14 @@ static void app__on_input(uv_poll_t *h, int status, int events)
             ui_resize(app->ui);
             continue;
         }
-        switch (ui_handle_key(app->ui, key)) {
+        if (app->replay != NULL && app__replay_key(app, key))
+            continue;
+        if (key == 'c' || (key == UI_KEY_ESC && ui_overlay_shown(app->ui))) {
+            app__compare(app, key == 'c' && !ui_overlay_shown(app->ui));
+            continue;
+        }
+        enum ui_action a = ui_handle_key(app->ui, key);
+        switch (a) {
         case UI_ACT_QUIT:
             app__stop(app, 0);
             break;
@@ -145,6 +331,9 @@ static void app__on_input(uv_poll_t *h, int status, int events)
             break;
         case UI_ACT_NONE:
         case UI_ACT_REDRAW:
+            break;
+        default:
+            app__model_action(app, a);
             break;
         }
     }
@@ -251,13 +440,24 @@ static void app__signal_start(struct app *app, uv_signal_t *h, int signo)
 
 static int app__start_run(struct app *app, struct config *cfg)
 {
-    if (cfg->run.nmodels == 0)
-        return 0;
     if (!cfg->mode_given) {
         cpu_set_t set;
         int n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
         cfg->run.mode = run_mode_default(n);
     }
+    if (app->player != NULL) {
+        /* The lesson's first step starts the run. */
+        player_tick(app->player, util_now_ns(), &app->run, app->sampler, NULL);
+        if (app->run == NULL) {
+            fprintf(stderr, "schedwatch: lesson: %s\n", player_error(app->player));
+            return 1;
+        }
+        if (app->ui == NULL)
+            player_set_log(app->player, stdout);
+        return 0;
+    }
+    if (cfg->run.nmodels == 0)
+        return 0;
     char err[256];
     int r = run_start(&cfg->run, app->sampler, &app->run, err, sizeof(err));
     if (r < 0) {
@@ -265,6 +465,29 @@ static int app__start_run(struct app *app, struct config *cfg)
         return r == -EAGAIN ? 2 : 1;
     }
     return 0;
+}
+
+static void app__on_canvas(void *arg, const struct canvas *c)
+{
+    struct app *app = arg;
+    record_frame(app->rec, c);
+}
+
+/* --record keeps one layout size for the whole file: --size, else the terminal's now. */
+static void app__record_size(const struct config *cfg, int *w, int *h)
+{
+    struct winsize ws;
+    *w = cfg->size_w;
+    *h = cfg->size_h;
+    if (*w > 0 || cfg->record_path == NULL)
+        return;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+        *w = ws.ws_col;
+        *h = ws.ws_row;
+    } else {
+        *w = 80;
+        *h = 24;
+    }
 }
 
 /* What both the screen and a headless run need: the ending signals, SIGCHLD
@@ -277,7 +500,14 @@ static void app__start_timers_and_signals(struct app *app, const struct config *
     app__signal_start(app, &app->sig_chld, SIGCHLD);
     uv_timer_init(&app->loop, &app->sample_timer);
     app->sample_timer.data = app;
-    app__set_paused(app, false);
+    if (app->replay != NULL) {
+        /* A replay's samples come from the file, at its pace. */
+        uv_timer_init(&app->loop, &app->replay_timer);
+        app->replay_timer.data = app;
+        app__replay_schedule(app);
+    } else {
+        app__set_paused(app, false);
+    }
     if (cfg->duration_ns > 0) {
         uv_timer_init(&app->loop, &app->duration_timer);
         app->duration_timer.data = app;
@@ -303,8 +533,22 @@ static int app__headless(struct app *app, const struct config *cfg)
         fprintf(stderr, "schedwatch: %s\n", err);
         status = 1;
     }
-    if (app->run != NULL)
+    if (app->run != NULL) {
+        char *cmp = report_compare_run(app->run);
         report_table(stdout, app->run);
+        printf("\n%s\n", cmp);
+        free(cmp);
+    }
+    if (app->player != NULL) {
+        int held, failed, skipped;
+        if (!app->lesson_over)
+            player_tick(app->player, UINT64_MAX / 2, &app->run, app->sampler, NULL);
+        player_counts(app->player, &held, &failed, &skipped);
+        printf("lesson %s: %d held, %d failed, %d skipped\n",
+               player_lesson(app->player)->name, held, failed, skipped);
+        if (failed > 0 && status == 0)
+            status = 1;
+    }
     fflush(stdout);
     return status;
 }
@@ -316,9 +560,38 @@ int app_run(const struct config *cfg_in)
     memset(app, 0, sizeof(*app));
     app->cfg = cfg;
 
+    if (cfg->lesson != NULL) {
+        char err[512], *path;
+        struct lesson *l;
+        if (lesson_find(cfg->lesson, &path) < 0) {
+            fprintf(stderr, "schedwatch: --lesson %s: no such lesson; see --list-lessons\n",
+                    cfg->lesson);
+            return 2;
+        }
+        int lr = lesson_load(path, &l, err, sizeof(err));
+        free(path);
+        if (lr < 0) {
+            fprintf(stderr, "schedwatch: %s\n", err);
+            return 2;
+        }
+        app->player = player_new(l, &cfg->run, cfg->lesson_pace);
+    }
+
+    /* A bad file is reported with or without a terminal. */
+    if (cfg->replay_path != NULL) {
+        char err[512];
+        int rr = replay_load(cfg->replay_path, &app->replay, err, sizeof(err));
+        if (rr < 0) {
+            fprintf(stderr, "schedwatch: %s\n", err);
+            return rr == -EINVAL ? 2 : 1;
+        }
+    }
+
     if (!cfg->headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "schedwatch: the live screen needs a terminal on standard input and "
                 "output; without one, use --headless (e.g. --headless -d 10s --json run.json)\n");
+        replay_free(app->replay);
+        player_free(app->player);
         return 2;
     }
 
@@ -340,7 +613,12 @@ int app_run(const struct config *cfg_in)
             .theme = cfg->theme,
             .interval_ns = cfg->interval_ns,
         };
+        app__record_size(cfg, &uo.fixed_w, &uo.fixed_h);
+        if (app->replay != NULL && replay_interval_ns(app->replay) > 0)
+            uo.interval_ns = replay_interval_ns(app->replay);   /* the recording's */
         r = ui_new(&uo, &app->ui);
+        if (app->ui != NULL && app->player != NULL)
+            ui_set_lesson(app->ui, app->player);
         if (r < 0) {
             fprintf(stderr, "schedwatch: %s\n", app->ui ? ui_last_error(app->ui) : strerror(-r));
             status = 2;
@@ -368,7 +646,10 @@ int app_run(const struct config *cfg_in)
 
     /* Take the first sample before the screen starts, so the first frame has the
      * machine's shape (its cores) and a bad --proc-root fails before curses. */
-    app__take_sample(app);
+    if (app->replay == NULL)
+        app__take_sample(app);
+    else
+        app__replay_show(app, 0);
 
     r = ui_term_start(app->ui);
     if (r < 0) {
@@ -377,6 +658,19 @@ int app_run(const struct config *cfg_in)
         goto out_close_loop;
     }
     app__maybe_crash_for_test();
+    if (cfg->record_path != NULL) {
+        char err[256];
+        int rw, rh;
+        app__record_size(cfg, &rw, &rh);
+        r = record_open(cfg->record_path, rw, rh, "schedwatch", &app->rec, err, sizeof(err));
+        if (r < 0) {
+            ui_term_stop(app->ui);
+            fprintf(stderr, "schedwatch: %s\n", err);
+            status = 2;
+            goto out_close_loop;
+        }
+        ui_set_frame_hook(app->ui, app__on_canvas, app);
+    }
 
     app__signal_start(app, &app->sig_winch, SIGWINCH);
     app__start_timers_and_signals(app, cfg);
@@ -394,6 +688,14 @@ int app_run(const struct config *cfg_in)
     status = app->status;
 
     ui_term_stop(app->ui);
+    if (app->rec != NULL) {
+        char err[256];
+        if (record_close(app->rec, err, sizeof(err)) < 0) {
+            fprintf(stderr, "schedwatch: %s\n", err);
+            status = status ? status : 1;
+        }
+        app->rec = NULL;
+    }
 out_close_loop:
     /* The hosts go first: nothing of ours outlives the monitor. */
     run_stop(app->run);
@@ -410,6 +712,8 @@ out_free_ui:
         ui_free(app->ui);
 out_free_sampler:
     sampler_free(app->sampler);
+    replay_free(app->replay);
+    player_free(app->player);
     if (app->signo != 0) {
         /* Die of the signal that ended us, so the parent sees the truth. */
         signal(app->signo, SIG_DFL);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lesson/lesson.h"
 #include "probe/probe.h"
 #include "work/work.h"
 #include "util.h"
@@ -39,6 +40,12 @@ enum {
     OPT_HEADLESS,
     OPT_JSON,
     OPT_CSV,
+    OPT_RECORD,
+    OPT_SIZE,
+    OPT_REPLAY,
+    OPT_LESSON,
+    OPT_LIST_LESSONS,
+    OPT_LESSON_PACE,
 };
 
 static const struct option cli__long[] = {
@@ -63,6 +70,12 @@ static const struct option cli__long[] = {
     { "headless",  no_argument,       NULL, OPT_HEADLESS },
     { "json",      required_argument, NULL, OPT_JSON },
     { "csv",       required_argument, NULL, OPT_CSV },
+    { "record",    required_argument, NULL, OPT_RECORD },
+    { "size",      required_argument, NULL, OPT_SIZE },
+    { "replay",    required_argument, NULL, OPT_REPLAY },
+    { "lesson",    required_argument, NULL, OPT_LESSON },
+    { "list-lessons", no_argument,    NULL, OPT_LIST_LESSONS },
+    { "lesson-pace", required_argument, NULL, OPT_LESSON_PACE },
     { "help",      no_argument,       NULL, 'h' },
     { "version",   no_argument,       NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -105,6 +118,24 @@ static void cli__help(FILE *f)
 "      --headless         no screen: run, sample, then print a summary table\n"
 "      --json FILE        with --headless: write every sample and the summary\n"
 "      --csv FILE         with --headless: one row per sample and model\n"
+"      --record FILE      write what the screen shows to FILE as an asciicast v2\n"
+"                         recording (asciinema play FILE); the layout keeps the\n"
+"                         size it starts with (see --size)\n"
+"      --size WxH         lay the screen out at W columns by H rows whatever the\n"
+"                         terminal's size (the terminal shows what fits)\n"
+"      --replay FILE      play a --json sample file back on the screen, at its\n"
+"                         recorded pace, without running any workload\n"
+"\n"
+"Lessons:\n"
+"      --lesson NAME|FILE play a lesson: timed steps that change the workload,\n"
+"                         a caption, and expectations marked as they hold or\n"
+"                         fail; with --headless, print each verdict and exit 1\n"
+"                         if one fails\n"
+"      --list-lessons     list the lessons with one line each, and exit\n"
+"      --lesson-pace F    scale every time in the lesson by F (0.25 to 4; below\n"
+"                         1 a lesson runs faster, for tests)\n"
+"\n"
+"Screen:\n"
 "      --theme NAME|FILE  colour theme: default, high-contrast (projectors),\n"
 "                         mono, or the path of a theme file\n"
 "      --ascii            draw with ASCII characters only\n"
@@ -115,7 +146,9 @@ static void cli__help(FILE *f)
 "\n"
 "TIME is a number with a unit: 500ms, 10s, 2m, 1h (a bare number is seconds).\n"
 "\n"
-"Keys: q quit, space pause sampling, ? help, arrows scroll.\n"
+"Keys: q quit, space pause sampling (with --replay: freeze), ? help, up/down\n"
+"scroll, c compare the models side by side; with --replay, left/right step one\n"
+"sample, Home/End the first/last.\n"
 "\n"
 "Examples:\n"
 "  schedwatch                           the models crunch a dataset, side by side\n"
@@ -125,6 +158,9 @@ static void cli__help(FILE *f)
 "  schedwatch --pid $(pgrep -n python3) watch a Python program's threads\n"
 "  schedwatch -p 1234 -p 5678 -i 50ms   two process trees, sampled at 20 Hz\n"
 "  schedwatch --theme high-contrast -d 2m\n"
+"  schedwatch -d 10s --record run.cast --size 120x40   then: asciinema play run.cast\n"
+"  schedwatch --replay run.json         show a --json run again, no workload\n"
+"  schedwatch --lesson cpu-bound        a lesson; --list-lessons lists them\n"
 "\n"
 "See schedwatch(1) for the screen, the figures and where they come from.\n", f);
 }
@@ -245,6 +281,22 @@ static int cli__tasks(const char *arg, uint32_t *all, uint32_t *per, bool *given
     return CLI_RUN;
 }
 
+/* --size WxH: at least the smallest screen the view draws, at most 1000x1000. */
+static int cli__wxh(const char *arg, int *w, int *h)
+{
+    char *x = strchr(arg, 'x');
+    long a, b;
+    char wbuf[16];
+    if (x == NULL || (size_t)(x - arg) >= sizeof(wbuf))
+        return cli__usage_error("--size '%s': write it as COLUMNSxROWS, like 120x40", arg);
+    snprintf(wbuf, sizeof(wbuf), "%.*s", (int)(x - arg), arg);
+    if (util_parse_long(wbuf, 40, 1000, &a) < 0 || util_parse_long(x + 1, 10, 1000, &b) < 0)
+        return cli__usage_error("--size '%s': from 40x10 to 1000x1000", arg);
+    *w = (int)a;
+    *h = (int)b;
+    return CLI_RUN;
+}
+
 enum cli_status cli_parse(int argc, char **argv, struct config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -360,6 +412,39 @@ enum cli_status cli_parse(int argc, char **argv, struct config *cfg)
                 return cli__usage_error("--csv: empty file name");
             cfg->csv_path = optarg;
             break;
+        case OPT_RECORD:
+            if (optarg[0] == '\0')
+                return cli__usage_error("--record: empty file name");
+            cfg->record_path = optarg;
+            break;
+        case OPT_SIZE:
+            r = cli__wxh(optarg, &cfg->size_w, &cfg->size_h);
+            break;
+        case OPT_REPLAY:
+            if (optarg[0] == '\0')
+                return cli__usage_error("--replay: empty file name");
+            cfg->replay_path = optarg;
+            break;
+        case OPT_LESSON:
+            if (optarg[0] == '\0')
+                return cli__usage_error("--lesson: empty name; see --list-lessons");
+            cfg->lesson = optarg;
+            break;
+        case OPT_LIST_LESSONS:
+            if (lesson_list_print(stdout) < 0) {
+                fprintf(stderr, "schedwatch: --list-lessons: no lesson directory found\n");
+                return CLI_EXIT_USAGE;
+            }
+            return CLI_EXIT_OK;
+        case OPT_LESSON_PACE: {
+            char *end;
+            errno = 0;
+            double p = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || errno != 0 || !(p >= 0.25 && p <= 4))
+                return cli__usage_error("--lesson-pace '%s': a factor from 0.25 to 4", optarg);
+            cfg->lesson_pace = p;
+            break;
+        }
         case 'h':
             cli__help(stdout);
             return CLI_EXIT_OK;
@@ -378,6 +463,15 @@ enum cli_status cli_parse(int argc, char **argv, struct config *cfg)
     }
     if (optind < argc)
         return cli__usage_error("unexpected argument '%s'", argv[optind]);
+    if (cfg->lesson_pace == 0)
+        cfg->lesson_pace = 1;
+    if (cfg->headless && (cfg->record_path || cfg->replay_path || cfg->size_w))
+        return cli__usage_error("--record, --size and --replay need the screen: drop "
+                                "--headless");
+    if (cfg->replay_path && (cfg->lesson || cfg->models_given || cfg->npids))
+        return cli__usage_error("--replay plays a file: it runs no models, pids or lesson");
+    if (cfg->replay_path)
+        return CLI_RUN;
     if ((cfg->json_path || cfg->csv_path) && !cfg->headless)
         return cli__usage_error("--json and --csv go with --headless");
     if (!cfg->models_given && cfg->npids == 0)

@@ -34,6 +34,11 @@ struct config {
     bool     models_given;          /* --models was given */
     struct run_opts run;            /* the models: --models, -w, -n, --gil, ... */
     bool     mode_given;            /* --mode was given (else the machine's default) */
+    const char *record_path;        /* --record FILE: asciicast v2 of the screen */
+    int      size_w, size_h;        /* --size WxH: layout size (0: the terminal's) */
+    const char *replay_path;        /* --replay FILE: play a --json file, no workload */
+    const char *lesson;             /* --lesson NAME|FILE */
+    double   lesson_pace;           /* --lesson-pace F: lesson times x F (default 1) */
 };
 
 /* Parses argv into cfg. Prints help, version or an error itself. */

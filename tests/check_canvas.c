@@ -371,6 +371,13 @@ START_TEST(test_theme_files)
     for (int a = THEME_STATE_RUN; a <= THEME_STATE_IDLE; a++)
         for (int b = a + 1; b <= THEME_STATE_IDLE; b++)
             ck_assert_uint_ne(t.e[a].glyph_ascii, t.e[b].glyph_ascii);
+    /* The model panels' task states too, in both glyph sets. */
+    for (int a = THEME_TASK_IDLE; a <= THEME_TASK_DONE; a++) {
+        for (int b = a + 1; b <= THEME_TASK_DONE; b++) {
+            ck_assert_uint_ne(t.e[a].glyph, t.e[b].glyph);
+            ck_assert_uint_ne(t.e[a].glyph_ascii, t.e[b].glyph_ascii);
+        }
+    }
 }
 END_TEST
 

@@ -198,9 +198,14 @@ START_TEST(test_io_1000)
     ck_assert_int_eq(b.ntasks, 1000);
     /* Every task is in flight: all 1,000 connected and requests keep flowing. */
     ck_assert_int_eq(b.state_count[PROBE_ST_DONE], 0);
-    /* Whatever the load: far more than 100 requests in flight on average
-     * (sequential requests would make 50/s). */
-    ck_assert_msg(rate >= 0.1 * 1000 / 0.020, "%.0f req/s < 10%% of 50000", rate);
+    /* Whatever the load, Little's law: requests in flight = rate x mean
+     * latency. Every task keeps one request out, so it is ~1000 unless the
+     * model serialises them (sequential requests: 1). */
+    double mean_s = (double)(b.lat_sum_ns - a.lat_sum_ns) / 1e9 /
+                    (double)MAX(b.lat_count - a.lat_count, 1);
+    printf("io %s n=1000: %.0f requests in flight on average\n", probe_model_name(kind),
+           rate * mean_s);
+    ck_assert_msg(rate * mean_s >= 800, "%.0f requests in flight", rate * mean_s);
     /* The 80 % bar needs the two cores for the model and the server: it is
      * asserted when the rest of the machine left them (< 0.3 core busy). */
     if (cpu.others < 0.3)
@@ -336,27 +341,30 @@ START_TEST(test_workloads)
     }
     struct model *m = mu_start(kind, w, 4, port, false, false);
     struct probe_snapshot s;
+    /* 20 ms requests and 10 ms messages need longer for a fair count */
+    uint64_t wait = w == WORK_MIXED || w == WORK_FANOUT ? SEC : SEC / 2;
     probe_snapshot_init(&s, model_nslots(m));
-    mu_sleep_ns(SEC / 2);
+    mu_sleep_ns(wait);
     ck_assert_int_eq(model_snapshot(m, &s), 0);
-    printf("%s %s n=4: %llu units in 0.5 s, p50 %.3f ms\n", probe_model_name(kind),
-           work_name(w), (unsigned long long)s.units, probe_hist_quantile(s.hist, 0.5) / 1e6);
+    printf("%s %s n=4: %llu units in %.1f s, p50 %.3f ms\n", probe_model_name(kind),
+           work_name(w), (unsigned long long)s.units, wait / 1e9,
+           probe_hist_quantile(s.hist, 0.5) / 1e6);
     ck_assert_uint_eq(s.workload, w);
     ck_assert_uint_eq(s.errors, 0);
-    /* mixed: 20 ms per request; fanout: a message per 10 ms to each of 4 */
-    ck_assert_uint_gt(s.units, w == WORK_MIXED ? 40 : w == WORK_FANOUT ? 100 : 1000);
-    if (w == WORK_SPAWN) {
-        /* Two counters read a few microseconds apart: a fast model (a
-         * goroutine in about a microsecond) lands some spawns in between. */
-        uint64_t d = s.spawned > s.units ? s.spawned - s.units : s.units - s.spawned;
-        ck_assert_msg(d <= s.units / 100 + 4, "spawned %llu, units %llu",
-                      (unsigned long long)s.spawned, (unsigned long long)s.units);
-    }
+    /* That it works, not how fast (tests/bench/models says that): mixed
+     * could do 4 x 50 requests/s, fanout 4 x 100 deliveries/s. */
+    ck_assert_uint_gt(s.units, w == WORK_MIXED ? 20 : w == WORK_FANOUT ? 50 :
+                               w == WORK_SPAWN ? 100 : 1000);
+    if (w == WORK_SPAWN)    /* units is copied first; at most 4 counted in between */
+        ck_assert_uint_ge(s.spawned + 4, s.units);
     if (w == WORK_FANOUT)           /* delivered within a publishing period */
         ck_assert_uint_lt(probe_hist_quantile(s.hist, 0.5), WORK_FANOUT_NS);
-    /* every task did some of it */
+    /* Every task did some of it; a mutex is not fair, so under lock one
+     * task may have been starved for the whole window on a busy machine. */
+    uint32_t active = 0;
     for (uint32_t i = 0; i < 4; i++)
-        ck_assert_uint_gt(atomic_load(&s.slots[i].work), 0);
+        active += atomic_load(&s.slots[i].work) > 0;
+    ck_assert_uint_ge(active, w == WORK_LOCK ? 2 : 4);
     if (w == WORK_PINGPONG)
         ck_assert_uint_gt(s.lat_count, 100);      /* round trips were timed */
     probe_snapshot_free(&s);
@@ -451,7 +459,10 @@ START_TEST(test_control)
     uint64_t end = util_now_ns() + 5 * SEC;
     do {
         mu_sleep_ns(SEC / 50);
-        ck_assert_int_eq(model_snapshot(m, &s), 0);
+        int rc = model_snapshot(m, &s);     /* -EAGAIN: caught mid-restart */
+        ck_assert(rc == 0 || rc == -EAGAIN);
+        if (rc < 0)
+            s.generation = gen;
     } while ((s.generation == gen || s.status != PROBE_STATUS_RUNNING) && util_now_ns() < end);
     ck_assert_uint_gt(s.generation, gen);
     ck_assert_uint_eq(s.ntasks, 3);
@@ -537,7 +548,7 @@ START_TEST(test_kill_worker)
     ck_assert_int_eq(s.status, PROBE_STATUS_LIMITED);
     ck_assert_str_eq(s.status_text, "worker 1 killed by signal 9; 2 of 3 running");
     ck_assert_uint_eq(atomic_load(&s.slots[1].state), PROBE_ST_DONE);
-    mu_sleep_ns(SEC / 10);
+    mu_sleep_ns(SEC / 3);
     ck_assert_int_eq(model_snapshot(m, &s), 0);
     ck_assert_uint_gt(s.units, u0 + 1000);
     ck_assert(!model_poll(m));
@@ -612,6 +623,13 @@ int main(void)
 
     if (getenv("SW_BIN") == NULL)
         setenv("SW_BIN", SW_BUILDDIR "/schedwatch", 1);
+    /* Real processes on a shared machine: Check's default 4 s is too short
+     * when run by hand (make check sets CK_DEFAULT_TIMEOUT itself). */
+    if (getenv("CK_DEFAULT_TIMEOUT") == NULL) {
+        tcase_set_timeout(quick, 60);
+        tcase_set_timeout(cpu, 60);
+        tcase_set_timeout(io, 60);
+    }
     tcase_add_test(quick, test_latency_server);
     tcase_add_loop_test(quick, test_workloads, 0, 20);
     tcase_add_loop_test(quick, test_control, 0, 4);

@@ -118,6 +118,17 @@ START_TEST(test_histogram)
     ck_assert(p50 > 1000000 * 0.968 && p50 < 1000000 * 1.032);
     ck_assert(p100 > 100000000 * 0.968 && p100 < 100000000 * 1.032);
     ck_assert_uint_ge(probe_hist_lower(PROBE_HIST_BUCKETS - 1), 1ull << 39);
+
+    /* Between two snapshots: only what was recorded in between. */
+    struct probe_snapshot *a = calloc(2, sizeof(*a)), *b = a + 1;
+    a->hist[probe_hist_bucket(1000)] = 50;
+    memcpy(b->hist, a->hist, sizeof(a->hist));
+    b->hist[probe_hist_bucket(5000000)] = 10;
+    uint64_t p = probe_delta_quantile(a, b, 0.5);
+    ck_assert(p > 5000000 * 0.968 && p < 5000000 * 1.032);
+    b->generation = 2;
+    ck_assert_uint_eq(probe_delta_quantile(a, b, 0.5), 0);
+    free(a);
 }
 END_TEST
 

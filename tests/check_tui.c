@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -359,13 +360,13 @@ START_TEST(test_schedwatch_keys_resize)
     ck_assert_int_eq(pty_spawn(&p, argv, 200, 50, NULL), 0);
     ck_wait_for(p, "ctxt/s");
     ck_assert_int_eq(pty_send(p, " "), 0);
-    ck_wait_for(p, "PAUSED");
+    ck_wait_for(p, "FROZEN");               /* models run: space freezes the display */
     ck_assert_int_eq(pty_send(p, "?"), 0);
     ck_wait_for(p, "data sources");
     ck_assert_int_eq(pty_send(p, PTY_KEY_ESC), 0);
     ck_assert(pty_wait_gone(p, "data sources", WAIT_MS));
     ck_assert_int_eq(pty_send(p, " "), 0);
-    ck_assert(pty_wait_gone(p, "PAUSED", WAIT_MS));
+    ck_assert(pty_wait_gone(p, "FROZEN", WAIT_MS));
     ck_assert_int_eq(pty_resize(p, 80, 24), 0);
     ck_wait_for(p, "schedwatch");
     ck_assert_int_eq(pty_resize(p, 40, 10), 0);
@@ -447,6 +448,130 @@ START_TEST(test_schedwatch_bad_theme)
 }
 END_TEST
 
+/* Processes whose session is sid (the pty child's: pty_spawn makes it a
+ * session leader), from /proc/PID/stat field (6) session. */
+static int session_procs(pid_t sid)
+{
+    int n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+
+    ck_assert_ptr_nonnull(d);
+    while ((de = readdir(d)) != NULL) {
+        char path[300], buf[512], *rp;
+        FILE *f;
+        int session = 0;
+
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+        f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        if (fgets(buf, sizeof(buf), f) != NULL && (rp = strrchr(buf, ')')) != NULL &&
+            sscanf(rp + 2, "%*c %*d %*d %d", &session) == 1 && session == (int)sid)
+            n++;
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+/* The title bar's "FROZEN 06:20:01.3  -2.4 s" label, copied into buf. */
+static bool frozen_label(struct pty *p, char *buf, size_t len)
+{
+    char *t = screen(p), *a = strstr(t, "FROZEN"), *e;
+
+    if (a == NULL) {
+        free(t);
+        return false;
+    }
+    e = strchr(a, '\n');
+    snprintf(buf, len, "%.*s", e != NULL ? (int)(e - a) : (int)strlen(a), a);
+    free(t);
+    return true;
+}
+
+START_TEST(test_schedwatch_models)
+{
+    const char *argv[] = { sw_bin(), "--models", "procs,threads,loop", "-n", "2",
+                           "--mode", "shared", NULL };
+    struct pty *p;
+    int status;
+    char before[128], after[128];
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 200, 50, NULL), 0);
+    ck_wait_for(p, " 1 procs");
+    ck_wait_for(p, " 2 threads");
+    ck_wait_for(p, " 3 loop");
+    ck_wait_for(p, "workload cpu");
+    ck_wait_for(p, "mode shared");
+    ck_wait_for(p, "throughput not comparable");
+    ck_wait_for(p, "chunks/s");
+    /* Focus, and back. */
+    ck_assert_int_eq(pty_send(p, "1"), 0);
+    ck_wait_for(p, "0:all");
+    ck_assert(pty_wait_gone(p, " 2 threads", WAIT_MS));
+    ck_assert_int_eq(pty_send(p, "0"), 0);
+    ck_wait_for(p, " 2 threads");
+    ck_assert(pty_wait_gone(p, "0:all", WAIT_MS));
+    /* A click on the third panel (xterm SGR mouse: press and release at
+     * column 150, row 20, 1-based) focuses it; another goes back. */
+    ck_assert_int_eq(pty_send(p, "\033[<0;150;20M\033[<0;150;20m"), 0);
+    ck_wait_for(p, "0:all");
+    ck_assert(pty_wait_gone(p, " 1 procs", WAIT_MS));
+    ck_assert(pty_screen_contains(p, " 3 loop"));
+    ck_assert_int_eq(pty_send(p, "\033[<0;150;20M\033[<0;150;20m"), 0);
+    ck_wait_for(p, " 1 procs");
+    ck_assert(pty_wait_gone(p, "0:all", WAIT_MS));
+    /* Freeze, step back: the shown sample's time changes. */
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_wait_for(p, "FROZEN");
+    ck_assert_int_eq(pty_send(p, PTY_KEY_LEFT PTY_KEY_LEFT PTY_KEY_LEFT), 0);
+    ck_wait_for(p, "FROZEN");
+    pty_pump(p, 300);
+    ck_assert(frozen_label(p, before, sizeof(before)));
+    ck_assert_int_eq(pty_send(p, PTY_KEY_LEFT), 0);
+    for (int i = 0; i < 50; i++) {
+        pty_pump(p, 100);
+        ck_assert(frozen_label(p, after, sizeof(after)));
+        if (strcmp(before, after) != 0)
+            break;
+    }
+    ck_assert_msg(strcmp(before, after) != 0, "the shown time did not change: %s", after);
+    ck_assert_int_eq(pty_send(p, " "), 0);
+    ck_assert(pty_wait_gone(p, "FROZEN", WAIT_MS));
+    /* The next workload, applied live. */
+    ck_assert_int_eq(pty_send(p, "w"), 0);
+    ck_wait_for(p, "workload io");
+    ck_wait_for(p, "req/s");
+    /* Help lists the keys. */
+    ck_assert_int_eq(pty_send(p, "?"), 0);
+    ck_wait_for(p, "freeze the display");
+    ck_assert_int_eq(pty_send(p, PTY_KEY_ESC), 0);
+    ck_assert(pty_wait_gone(p, "freeze the display", WAIT_MS));
+    /* Resizes, down to the notice and back. */
+    ck_assert_int_eq(pty_resize(p, 80, 24), 0);
+    ck_wait_for(p, " 3 loop");
+    ck_assert_int_eq(pty_resize(p, 40, 10), 0);
+    ck_wait_for(p, "schedwatch");
+    ck_assert_int_eq(pty_resize(p, 20, 5), 0);
+    ck_wait_for(p, "(now 20x5)");
+    ck_assert_int_eq(pty_resize(p, 120, 40), 0);
+    ck_wait_for(p, " 3 loop");
+    ck_assert(!pty_screen_contains(p, "enlarge"));
+    status = quit_and_wait(p);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    assert_restored(p);
+    /* Nothing of that run survives: no process of its session is left. */
+    for (int i = 0; i < 50 && session_procs(pty_pid(p)) > 0; i++)
+        usleep(100000);
+    ck_assert_int_eq(session_procs(pty_pid(p)), 0);
+    pty_free(p);
+}
+END_TEST
+
 static Suite *tui_suite(void)
 {
     Suite *s = suite_create("tui");
@@ -471,6 +596,7 @@ static Suite *tui_suite(void)
     tcase_add_test(tc, test_schedwatch_ascii);
     tcase_add_test(tc, test_schedwatch_signals_restore);
     tcase_add_test(tc, test_schedwatch_bad_theme);
+    tcase_add_test(tc, test_schedwatch_models);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "run/run.h"
 #include "ui/canvas.h"
+#include "ui/panels.h"
 #include "ui/ui.h"
 #include "ui_fixture.h"
 #include "util.h"
@@ -70,10 +72,14 @@ static char *line_with(const char *text, const char *needle, char *buf, size_t l
     return buf;
 }
 
+/* Check caps a message's length: a large screen is shown cut (SW_VIEW_DUMP=1
+ * prints it whole). */
 #define ck_assert_has(text, needle) \
-    ck_assert_msg(strstr((text), (needle)) != NULL, "missing \"%s\" in:\n%s", (needle), (text))
+    ck_assert_msg(strstr((text), (needle)) != NULL, "missing \"%s\" in:\n%.3000s", (needle), \
+                  (text))
 #define ck_assert_hasnt(text, needle) \
-    ck_assert_msg(strstr((text), (needle)) == NULL, "unexpected \"%s\" in:\n%s", (needle), (text))
+    ck_assert_msg(strstr((text), (needle)) == NULL, "unexpected \"%s\" in:\n%.3000s", \
+                  (needle), (text))
 
 START_TEST(test_200x50)
 {
@@ -396,6 +402,451 @@ START_TEST(test_no_tty)
 }
 END_TEST
 
+/* ---- the model panels --------------------------------------------------------------- */
+
+/* Feeds nsamples samples (models set before each) and renders w x h. */
+static char *render_models(struct ui *ui, struct ui_fixture_run *r, int nsamples, int ntree,
+                           int w, int h)
+{
+    int ntasks[] = { 3 };
+    struct ui_fixture f;
+    char *text;
+
+    static unsigned seq;            /* across calls: samples only move forward */
+
+    for (int k = 0; k < nsamples; k++) {
+        seq++;
+        ui_set_models(ui, &r->in);
+        ui_fixture_init(&f, 2, ntree, ntasks, true, seq);
+        f.s.m.t_ns = 100000000ull * seq;                /* 10 Hz */
+        ui_set_sample(ui, &f.s, k == 0 ? &f.caps : NULL);
+        ui_fixture_free(&f);
+    }
+    ck_assert_int_eq(ui_render_text(ui, w, h, &text), 0);
+    if (getenv("SW_VIEW_DUMP") != NULL)
+        fprintf(stderr, "---- models %dx%d\n%s\n", w, h, text);
+    return text;
+}
+
+/* Occurrences of needle in s. */
+static int count_of(const char *s, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = strstr(s, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+START_TEST(test_panels_200x50)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t, line[1024];
+
+    ui_fixture_run_init(&r, 4, WORK_CPU);
+    t = render_models(ui, &r, 3, 0, 200, 50);
+    ck_assert_int_eq(count_lines(t), 50);
+    ck_assert_has(t, "workload cpu");
+    /* Four columns: the titles share one line, and each row's label appears
+     * once per panel on its own line, in the same order everywhere. */
+    ck_assert_ptr_nonnull(line_with(t, " 1 procs", line, sizeof(line)));
+    ck_assert_has(line, " 2 threads");
+    ck_assert_has(line, " 3 loop");
+    ck_assert_has(line, " 4 goroutines");
+    ck_assert_has(line, "8 tasks");
+    ck_assert_ptr_nonnull(line_with(t, "cores 2.00/2", line, sizeof(line)));
+    ck_assert_int_eq(count_of(line, "cores "), 4);
+    ck_assert_has(line, "cores 1.00/2");
+    ck_assert_ptr_nonnull(line_with(t, "runq ", line, sizeof(line)));
+    ck_assert_int_eq(count_of(line, "runq "), 4);
+    ck_assert_has(line, "R 2/8  waiting 0.50");
+    ck_assert_has(line, "ready 7  lag 250ms");        /* the loop's queue */
+    ck_assert_has(line, "ready 3");                  /* the runtime's */
+    /* Tasks: one cell per task, the legend beside them. */
+    ck_assert_ptr_nonnull(line_with(t, "run 2", line, sizeof(line)));
+    ck_assert_int_eq(count_of(line, "tasks "), 4);
+    ck_assert_int_eq(count_of(line, "\u25cf\u25cf\u25d0\u25d0\u25d0\u25d0\u25d0\u25d0"), 4);
+    ck_assert_has(line, "run 2");
+    ck_assert_has(line, "ready 6");
+    /* Memory: RSS and PSS for procs, RSS for the others, per task, one scale. */
+    ck_assert_ptr_nonnull(line_with(t, "mem   RSS 10.0M PSS 5.0M 64.0K/task", line,
+                                    sizeof(line)));
+    ck_assert_has(line, "RSS 40.0M 64.0K/task");
+    ck_assert_int_eq(count_of(line, "mem "), 4);
+    ck_assert_ptr_nonnull(line_with(t, "csw   OS vol 420/s  invol 21/s", line, sizeof(line)));
+    ck_assert_int_eq(count_of(line, "OS vol 420/s"), 4);
+    ck_assert_has(t, "runtime 1234 callbacks/s");
+    ck_assert_has(t, "runtime 5000 G switches/s");
+    ck_assert_has(t, "runtime: none");
+    ck_assert_ptr_nonnull(line_with(t, "work  100 chunks/s", line, sizeof(line)));
+    ck_assert_has(line, "103 chunks/s");
+    /* The derived notes. */
+    ck_assert_has(t, "1 of 2 cores busy: CPU work blocks the loop");
+    ck_assert_has(t, "2 of 2 cores busy: every core computes");
+    /* Mode and fairness, footer with the model keys (p/P: goroutines run). */
+    ck_assert_has(t, "mode split: 1 core per model, pinned");
+    ck_assert_has(t, "workload");
+    ck_assert_has(t, "GOMAXPROCS");
+    ck_assert_hasnt(t, "FROZEN");
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_io_120x40)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t, line[1024];
+
+    ui_fixture_run_init(&r, 4, WORK_IO);
+    t = render_models(ui, &r, 3, 0, 120, 40);
+    ck_assert_int_eq(count_lines(t), 40);
+    /* 120 columns still take four panels of 29. */
+    ck_assert_ptr_nonnull(line_with(t, " 1 procs", line, sizeof(line)));
+    ck_assert_has(line, " 4 goroutines");
+    ck_assert_ptr_nonnull(line_with(t, "work  380 req/s", line, sizeof(line)));
+    ck_assert_int_eq(count_of(line, "380 req/s"), 4);
+    ck_assert_has(line, "20.5/31.0ms");
+    ck_assert_int_eq(count_of(t, "io 8"), 4);
+    /* 8 tasks in 20 ms: 400 req/s is the ideal, 380 is 95 % of it. */
+    ck_assert_int_eq(count_of(t, "95%"), 4);
+    ck_assert_has(t, "ideal 400 req/s");
+    ck_assert_has(t, "1 thread, 8 requests in");
+    ck_assert_has(t, "mode split");
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_80x24)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t, line[1024];
+    const char *p1, *p3;
+
+    ui_fixture_run_init(&r, 4, WORK_CPU);
+    t = render_models(ui, &r, 3, 0, 80, 24);
+    ck_assert_int_eq(count_lines(t), 24);
+    /* 2x2: procs beside threads, loop beside goroutines, below them. */
+    ck_assert_ptr_nonnull(line_with(t, " 1 procs", line, sizeof(line)));
+    ck_assert_has(line, " 2 threads");
+    ck_assert_hasnt(line, " 3 loop");
+    ck_assert_ptr_nonnull(line_with(t, " 3 loop", line, sizeof(line)));
+    ck_assert_has(line, " 4 goroutines");
+    p1 = strstr(t, " 1 procs");
+    p3 = strstr(t, " 3 loop");
+    ck_assert(p1 != NULL && p3 != NULL && p1 < p3);
+    /* Every row still there, twice per line. */
+    ck_assert_int_eq(count_of(t, "cores 2.00/2") + count_of(t, "cores 1.00/2"), 4);
+    ck_assert_int_eq(count_of(t, "runq "), 4);
+    ck_assert_int_eq(count_of(t, "run 2"), 4);
+    ck_assert_int_eq(count_of(t, "mem "), 4);
+    ck_assert_int_eq(count_of(t, "csw "), 4);
+    ck_assert_int_eq(count_of(t, " chunks/s"), 4);
+    ck_assert_has(t, "CPU work blocks the");
+    ck_assert_has(t, "mode split");
+    ck_assert_has(t, "q  quit");
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_enlarge)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t;
+
+    ui_fixture_run_init(&r, 4, WORK_CPU);
+    t = render_models(ui, &r, 2, 0, 30, 8);
+    ck_assert_has(t, "enlarge the terminal");
+    ck_assert_has(t, "(now 30x8)");
+    ck_assert_hasnt(t, "procs");
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_waiting_failed)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t, line[1024];
+
+    ui_fixture_run_init(&r, 3, WORK_CPU);
+    r.f[1].state = RUN_M_WAITING;
+    r.f[2].state = RUN_M_FAILED;
+    snprintf(r.f[2].text, sizeof(r.f[2].text), "killed by signal 9 (SIGKILL)");
+    r.in.mode = RUN_MODE_TURNS;
+    r.in.fairness = "turns: 5 s each, one model at a time on all 2 cores";
+    t = render_models(ui, &r, 2, 0, 200, 50);
+    ck_assert_ptr_nonnull(line_with(t, " 2 threads", line, sizeof(line)));
+    ck_assert_has(line, "waiting its turn");
+    ck_assert_has(line, "failed");
+    /* Last turn's figures stay, and say so; the failed one says why. */
+    ck_assert_has(t, "waiting its turn: these are its last turn's figures");
+    ck_assert_has(t, "failed: killed by signal 9 (SIGKILL)");
+    ck_assert_int_eq(count_of(t, "cores 2.00/2"), 2);
+    ck_assert_has(t, "mode turns: 5 s each");
+    free(t);
+
+    /* A model stopped before its first turn has no figures to show. */
+    r.f[1].t_ns = 0;
+    t = render_models(ui, &r, 1, 0, 200, 50);
+    ck_assert_has(t, "waiting its first turn: no figures yet");
+    ck_assert_int_eq(count_of(t, "cores 2.00/2"), 1);
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_unfair_shared)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t;
+
+    ui_fixture_run_init(&r, 2, WORK_CPU);
+    r.in.mode = RUN_MODE_SHARED;
+    r.in.fairness = "shared: 2 models on the same 2 cores: throughput not comparable";
+    r.in.fair = false;
+    t = render_models(ui, &r, 2, 0, 120, 40);
+    ck_assert_has(t, "mode shared: 2 models on the same 2 cores: throughput not comparable");
+    /* No goroutines model: no GOMAXPROCS key. */
+    ck_assert_hasnt(t, "GOMAXPROCS");
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_many_tasks)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t, line[1024];
+
+    ui_fixture_run_init(&r, 2, WORK_IO);
+    /* Past PANELS_GRID_MAX: counts and a proportional bar, no grid. */
+    r.f[0].ntasks = r.f[0].asked = 5000;
+    r.f[0].state_count[PROBE_ST_IO] = 4000;
+    r.f[0].state_count[PROBE_ST_RUNNABLE] = 1000;
+    /* Running fewer than asked: the title says so. */
+    r.f[1].asked = 100;
+    t = render_models(ui, &r, 2, 0, 120, 40);
+    ck_assert_ptr_nonnull(line_with(t, "io 4000", line, sizeof(line)));
+    ck_assert_has(line, "tasks ");
+    ck_assert_has(line, "ready 1000");
+    /* The bar: 4/5 of it io, 1/5 ready, before the legend. */
+    ck_assert_int_ge(count_of(line, "\u25d0"), 2);
+    ck_assert_int_gt(count_of(line, "\u25cb"), 3 * count_of(line, "\u25d0") - 3);
+    ck_assert_has(t, "8 of 100 tasks");
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_pid_table_beside)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t;
+
+    ui_fixture_run_init(&r, 2, WORK_CPU);
+    t = render_models(ui, &r, 2, 1, 120, 40);
+    /* The --pid tree still has its table, below the panels. */
+    ck_assert_has(t, " 1 procs");
+    ck_assert_has(t, "pid 4000 fixproc");
+    ck_assert_has(t, "COMM");
+    ck_assert(strstr(t, " 1 procs") < strstr(t, "pid 4000 fixproc"));
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_keys_freeze_step)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t;
+
+    ui_fixture_run_init(&r, 4, WORK_CPU);
+    free(render_models(ui, &r, 5, 0, 200, 50));
+    /* Model keys become actions for the app. */
+    ck_assert_int_eq(ui_handle_key(ui, 'w'), UI_ACT_WORKLOAD);
+    ck_assert_int_eq(ui_handle_key(ui, '+'), UI_ACT_TASKS_MORE);
+    ck_assert_int_eq(ui_handle_key(ui, '-'), UI_ACT_TASKS_FEWER);
+    ck_assert_int_eq(ui_handle_key(ui, 'g'), UI_ACT_GIL);
+    ck_assert_int_eq(ui_handle_key(ui, 'o'), UI_ACT_OFFLOAD);
+    ck_assert_int_eq(ui_handle_key(ui, 'p'), UI_ACT_GOMAXPROCS_DOWN);
+    ck_assert_int_eq(ui_handle_key(ui, 'P'), UI_ACT_GOMAXPROCS_UP);
+    ck_assert_int_eq(ui_handle_key(ui, 'm'), UI_ACT_MODE);
+    ck_assert_int_eq(ui_handle_key(ui, 'r'), UI_ACT_RESTART);
+    ck_assert_int_eq(ui_handle_key(ui, 'q'), UI_ACT_QUIT);
+
+    /* Freeze, then step back: the shown sample's age changes. */
+    ck_assert_int_eq(ui_handle_key(ui, ' '), UI_ACT_REDRAW);
+    ck_assert(ui_frozen(ui));
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_has(t, "FROZEN");
+    ck_assert_has(t, "-0.0 s");
+    free(t);
+    ck_assert_int_eq(ui_handle_key(ui, UI_KEY_LEFT), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_handle_key(ui, UI_KEY_LEFT), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_has(t, "-0.2 s");
+    free(t);
+    /* Samples still come while frozen; the shown one stays. */
+    free(render_models(ui, &r, 1, 0, 40, 10));
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_has(t, "-0.3 s");
+    free(t);
+    ck_assert_int_eq(ui_handle_key(ui, UI_KEY_RIGHT), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_has(t, "-0.2 s");
+    free(t);
+    ck_assert_int_eq(ui_handle_key(ui, UI_KEY_HOME), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_handle_key(ui, UI_KEY_LEFT), UI_ACT_REDRAW);   /* stays at the oldest */
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_has(t, "-0.5 s");
+    free(t);
+    ck_assert_int_eq(ui_handle_key(ui, ' '), UI_ACT_REDRAW);
+    ck_assert(!ui_frozen(ui));
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_hasnt(t, "FROZEN");
+    free(t);
+
+    /* Focus: one panel with the whole width; 0 and Esc go back. */
+    ck_assert_int_eq(ui_handle_key(ui, '2'), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_has(t, " 2 threads");
+    ck_assert_has(t, "0:all");
+    ck_assert_hasnt(t, " 1 procs");
+    ck_assert_hasnt(t, " 3 loop");
+    free(t);
+    ck_assert_int_eq(ui_handle_key(ui, '0'), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_has(t, " 1 procs");
+    ck_assert_has(t, " 3 loop");
+    free(t);
+    ck_assert_int_eq(ui_handle_key(ui, '4'), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_handle_key(ui, UI_KEY_ESC), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_has(t, " 1 procs");
+    free(t);
+
+    /* A click on the third panel (x 100 of 200: the third of four columns). */
+    ck_assert_int_eq(ui_click(ui, 120, 20), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_render_text(ui, 200, 50, &t), 0);
+    ck_assert_has(t, " 3 loop");
+    ck_assert_hasnt(t, " 1 procs");
+    free(t);
+    /* A click on the focused panel goes back to all. */
+    ck_assert_int_eq(ui_click(ui, 120, 20), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_click(ui, 0, 0), UI_ACT_NONE);       /* the title bar */
+
+    /* Help lists every key. */
+    ck_assert_int_eq(ui_handle_key(ui, '?'), UI_ACT_REDRAW);
+    ck_assert_int_eq(ui_render_text(ui, 120, 40, &t), 0);
+    for (const char *k = "wgomr"; *k; k++) {
+        char key[4] = { *k, ' ', 0 };
+
+        ck_assert_has(t, key);
+    }
+    ck_assert_has(t, "freeze the display");
+    ck_assert_has(t, "step back / forward");
+    ck_assert_has(t, "GOMAXPROCS");
+    ck_assert_has(t, "fairness mode");
+    free(t);
+    /* With help open, model keys do nothing. */
+    ck_assert_int_eq(ui_handle_key(ui, 'w'), UI_ACT_NONE);
+    ck_assert_int_eq(ui_handle_key(ui, UI_KEY_ESC), UI_ACT_REDRAW);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_no_goroutines_keys)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+
+    ui_fixture_run_init(&r, 3, WORK_CPU);
+    free(render_models(ui, &r, 2, 0, 120, 40));
+    ck_assert_int_eq(ui_handle_key(ui, 'p'), UI_ACT_NONE);
+    ck_assert_int_eq(ui_handle_key(ui, 'P'), UI_ACT_NONE);
+    ck_assert_int_eq(ui_handle_key(ui, '4'), UI_ACT_NONE);    /* no fourth model */
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_mono_glyphs)
+{
+    struct ui_opts o = { .ascii = true, .no_color = true, .interval_ns = 100000000 };
+    struct ui *ui;
+    struct ui_fixture_run r;
+    char *t, line[1024];
+
+    ck_assert_int_eq(ui_new(&o, &ui), 0);
+    ui_fixture_run_init(&r, 2, WORK_CPU);
+    t = render_models(ui, &r, 2, 0, 120, 40);
+    /* Without colour, states differ by glyph: R running, r ready. */
+    ck_assert_ptr_nonnull(line_with(t, "Rrun 2", line, sizeof(line)));
+    ck_assert_has(line, "RRrrrrrr");
+    for (const char *c = t; *c; c++)
+        ck_assert_msg((unsigned char)*c < 0x80, "non-ASCII with --ascii:\n%s", t);
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
+START_TEST(test_panels_notes)
+{
+    struct run_figs f;
+    char buf[256];
+
+    ui_fixture_figs(&f, PROBE_MODEL_LOOP, WORK_CPU, 0);
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "1 of 2 cores busy: CPU work blocks the loop (lag 250 ms)");
+    ui_fixture_figs(&f, PROBE_MODEL_LOOP, WORK_IO, 0);
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "1 thread, 8 requests in flight: 95% of the ideal 400 req/s on 0.05 "
+                          "cores");
+    ui_fixture_figs(&f, PROBE_MODEL_THREADS, WORK_CPU, 0);
+    f.gil = true;
+    f.cores = 1.02f;
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "1 of 2 cores busy: the GIL lets one thread compute at a time");
+    ui_fixture_figs(&f, PROBE_MODEL_LOOP, WORK_CPU, 0);
+    f.offload = true;
+    f.cores = 1.9f;
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "1.9 of 2 cores busy: the thread pool computes, the loop hands out work");
+    ui_fixture_figs(&f, PROBE_MODEL_PROCS, WORK_CPU, 0);
+    f.cores = 0.5f;
+    f.rq_wait = 1.5f;
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "0.50 of 2 cores busy; tasks queue for a core (1.5 waiting on average)");
+    ui_fixture_figs(&f, PROBE_MODEL_THREADS, WORK_LOCK, 0);
+    f.state_count[PROBE_ST_LOCK] = 5;
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "5 of 8 tasks wait for the lock; 2 of 2 cores busy");
+    ui_fixture_figs(&f, PROBE_MODEL_LOOP, WORK_CPU, 0);
+    f.cores = 0.05f;
+    f.rq_wait = 0.9f;
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf,
+                     "0.05 of 2 cores busy: its tasks wait for a core (0.9 waiting on average)");
+    f.rq_wait = 0;
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "0.05 of 2 cores busy");
+    f.state = RUN_M_STARTING;
+    panels_note(&f, 20, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "starting 8 tasks");
+}
+END_TEST
+
 static Suite *view_suite(void)
 {
     Suite *s = suite_create("view");
@@ -417,6 +868,20 @@ static Suite *view_suite(void)
     /* Changes stdin: needs its own process (Check forks per test). */
     if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0)
         tcase_add_test(tc, test_no_tty);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("panels");
+    tcase_add_test(tc, test_panels_200x50);
+    tcase_add_test(tc, test_panels_io_120x40);
+    tcase_add_test(tc, test_panels_80x24);
+    tcase_add_test(tc, test_panels_enlarge);
+    tcase_add_test(tc, test_panels_waiting_failed);
+    tcase_add_test(tc, test_panels_unfair_shared);
+    tcase_add_test(tc, test_panels_many_tasks);
+    tcase_add_test(tc, test_panels_pid_table_beside);
+    tcase_add_test(tc, test_panels_keys_freeze_step);
+    tcase_add_test(tc, test_panels_no_goroutines_keys);
+    tcase_add_test(tc, test_panels_mono_glyphs);
+    tcase_add_test(tc, test_panels_notes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -86,6 +86,35 @@ static uint64_t mu__scan(pid_t pgid, int *count, uint64_t *wait_ns)
     return sum;
 }
 
+/* Pss of every process of the group, bytes (smaps_rollup). */
+uint64_t mu_group_pss(pid_t pgid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    uint64_t sum = 0;
+
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        pid_t pg;
+        char path[64], line[128];
+        unsigned long long kb;
+        if (pid <= 0 || mu__pgrp(pid, &pg) < 0 || pg != pgid)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+        FILE *f = fopen(path, "re");
+        if (f == NULL)
+            continue;
+        while (fgets(line, sizeof(line), f) != NULL)
+            if (sscanf(line, "Pss: %llu kB", &kb) == 1)
+                sum += kb * 1024;
+        fclose(f);
+    }
+    closedir(d);
+    return sum;
+}
+
 uint64_t mu_group_run_ns(pid_t pgid)
 {
     int n;
@@ -180,8 +209,10 @@ struct model *mu_start(enum probe_model kind, enum work_kind w, uint32_t n, uint
     spec.work.kind = w;
     spec.work.ntasks = n;
     spec.work.port = port;
-    if (kind == PROBE_MODEL_LATENCY)
+    if (kind == PROBE_MODEL_LATENCY) {
         spec.work.ntasks = 0;
+        spec.own_session = true;    /* measure the model, not the server's starvation */
+    }
     if (model_start(&spec, &m, err, sizeof(err)) < 0) {
         fprintf(stderr, "model_start: %s\n", err);
         abort();

@@ -13,6 +13,8 @@
 /* Run time (schedstat, ns) summed over every thread of every live process
  * whose process group is pgid. */
 uint64_t mu_group_run_ns(pid_t pgid);
+/* Pss (smaps_rollup) summed over the group's processes, bytes. */
+uint64_t mu_group_pss(pid_t pgid);
 /* Live (not zombie) processes in process group pgid. */
 int mu_group_count(pid_t pgid);
 struct mu_cpu {

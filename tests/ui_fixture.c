@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdatomic.h>
+
 #include "ui_fixture.h"
 #include "util.h"
 
@@ -99,4 +101,87 @@ void ui_fixture_free(struct ui_fixture *f)
     free(f->s.trees);
     free(f->s.m.cpu);
     memset(f, 0, sizeof(*f));
+}
+
+/* One model's hand-built figures: recognisable numbers, not measured ones. */
+void ui_fixture_figs(struct run_figs *f, enum probe_model kind, enum work_kind w, int i)
+{
+    static const char *const names[] = { "?", "procs", "threads", "loop", "goroutines" };
+
+    memset(f, 0, sizeof(*f));
+    f->kind = kind;
+    f->name = names[kind];
+    f->state = RUN_M_RUNNING;
+    f->pid = UI_FIXTURE_PID0 + i;
+    f->t_ns = 2000000000ull;
+    f->ntasks = f->asked = 8;
+    f->workload = w;
+    f->ncpu = 2;
+    f->ncores_allowed = 2;
+    f->os_tasks = kind == PROBE_MODEL_LOOP ? 1 : 8;
+    f->os_running = 2;
+    f->rq_wait = 0.5f;
+    f->rq_wait_ok = true;
+    f->rss = (uint64_t)(10 + 10 * i) << 20;
+    f->pss = 5ull << 20;
+    f->pss_ok = true;
+    f->mem_per_task = 64 * 1024;
+    f->mem_per_task_ok = true;
+    f->vcsw_per_s = 420;
+    f->ivcsw_per_s = 21;
+    if (kind == PROBE_MODEL_LOOP) {
+        f->cores = 1.0f;
+        f->on_core[0] = 1.0f;
+        f->rt_switch_per_s = 1234;
+        f->rt_switch_what = "callbacks";
+        f->rt_queue = 7;
+        f->rt_queue_ok = true;
+        f->loop_ok = true;
+        f->loop_lag_ms = 250;
+    } else {
+        f->cores = 2.0f;
+        f->on_core[0] = f->on_core[1] = 1.0f;
+    }
+    if (kind == PROBE_MODEL_GOROUTINES) {
+        f->rt_switch_per_s = 5000;
+        f->rt_switch_what = "G switches";
+        f->rt_queue = 3;
+        f->rt_queue_ok = true;
+    }
+    f->units_per_s = 100 + i;
+    if (w == WORK_IO) {
+        f->lat_ok = true;
+        f->lat_p50_ms = 20.5;
+        f->lat_p99_ms = 31;
+        f->units_per_s = 380;
+        f->cores = 0.05f;
+        f->state_count[PROBE_ST_IO] = 8;
+    } else {
+        f->state_count[PROBE_ST_RUNNING] = 2;
+        f->state_count[PROBE_ST_RUNNABLE] = 6;
+    }
+}
+
+void ui_fixture_run_init(struct ui_fixture_run *r, int n, enum work_kind w)
+{
+    static const enum probe_model kinds[] = { PROBE_MODEL_PROCS, PROBE_MODEL_THREADS,
+                                              PROBE_MODEL_LOOP, PROBE_MODEL_GOROUTINES };
+
+    memset(r, 0, sizeof(*r));
+    r->in.n = n;
+    r->in.mode = RUN_MODE_SPLIT;
+    r->in.fairness = "split: 1 core per model, pinned";
+    r->in.fair = true;
+    r->in.workload = w;
+    r->in.latency_ms = 20;
+    for (int i = 0; i < n; i++) {
+        ui_fixture_figs(&r->f[i], kinds[i], w, i);
+        for (int t = 0; t < 8; t++) {
+            unsigned st = w == WORK_IO ? PROBE_ST_IO : t < 2 ? PROBE_ST_RUNNING
+                                                             : PROBE_ST_RUNNABLE;
+
+            atomic_store(&r->slots[i][t].state, st);
+        }
+        r->in.m[i] = (struct panels_model_in){ .f = &r->f[i], .slots = r->slots[i], .nslots = 8 };
+    }
 }

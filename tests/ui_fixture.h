@@ -8,7 +8,9 @@
 
 #include <stdbool.h>
 
+#include "run/run.h"
 #include "sample/sample.h"
+#include "ui/panels.h"
 
 struct ui_fixture {
     struct sample s;
@@ -21,5 +23,20 @@ struct ui_fixture {
 void ui_fixture_init(struct ui_fixture *f, int ncpu, int ntree, const int *ntasks, bool psi_ok,
                      unsigned seq);
 void ui_fixture_free(struct ui_fixture *f);
+
+/* Hand-built model figures: kind, workload and index i (pid 5001 + i, memory
+ * 10 MiB x (i + 1)); cpu: 8 tasks, 2 running, 6 ready; io: 8 in I/O at
+ * 380 req/s, p50 20.5 ms, p99 31 ms. */
+#define UI_FIXTURE_PID0 5001        /* model hosts' pids; the --pid tree is 4000 */
+void ui_fixture_figs(struct run_figs *f, enum probe_model kind, enum work_kind w, int i);
+
+/* n models (procs, threads, loop, goroutines in that order) with their task
+ * slots, as ui_set_models() takes them: split mode, 20 ms latency. */
+struct ui_fixture_run {
+    struct run_figs f[PANELS_MAX];
+    struct probe_slot slots[PANELS_MAX][8];
+    struct panels_in in;
+};
+void ui_fixture_run_init(struct ui_fixture_run *r, int n, enum work_kind w);
 
 #endif

@@ -3,7 +3,7 @@
  * expectations; finding and listing the shipped lessons.
  *
  * The language is line based so that a teacher can write it in any editor
- * and a mistake points at one line and column (LANGUAGE.md has the full
+ * and a mistake points at one line and column (schedwatch(1), LESSONS, has the full
  * description). Every line is first checked as text — length, NUL bytes,
  * UTF-8, control characters — so that nothing later has to worry about a
  * caption that could move the terminal's cursor or a byte that is not a

@@ -5,7 +5,7 @@
  * summary and timed steps. Each step changes some settings (workload, models,
  * task counts, options, fairness mode), shows a caption, and states
  * expectations about the live numbers ("expect loop.cores <= 1.1"). The
- * language is described precisely in src/lesson/LANGUAGE.md.
+ * language is described precisely in schedwatch(1), section LESSONS.
  *
  * This module parses and checks lessons and evaluates expectations against
  * figures that the caller supplies through a lookup function; it never reads

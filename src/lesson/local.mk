@@ -1,7 +1,8 @@
 # src/lesson — the lesson language: parser, expressions, shipped lessons, tests,
 # fuzz target (appended to Makefile.am).
 libsw_a_SOURCES += src/lesson/lesson.c src/lesson/lesson.h src/lesson/lesson_int.h \
-	src/lesson/lesson_lex.c src/lesson/lesson_expr.c src/lesson/lesson_metric.c
+	src/lesson/lesson_lex.c src/lesson/lesson_expr.c src/lesson/lesson_metric.c \
+	src/lesson/player.c src/lesson/player.h
 
 lessonsdir = $(pkgdatadir)/lessons
 dist_lessons_DATA = \
@@ -13,7 +14,6 @@ dist_lessons_DATA = \
 	data/lessons/memory.lesson \
 	data/lessons/million-goroutines.lesson
 
-EXTRA_DIST += src/lesson/LANGUAGE.md
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_lesson
@@ -37,3 +37,19 @@ tests_fuzz_fuzz_lesson_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefin
 tests_fuzz_fuzz_lesson_LDADD = -lm
 endif
 EXTRA_DIST += tests/fuzz/fuzz_lesson.c tests/fuzz/lesson.dict
+
+# Every shipped lesson, headless, on this machine (about 5 minutes).
+TESTS += tests/check_lessons_headless.sh
+EXTRA_DIST += tests/check_lessons_headless.sh
+# A shell test: run by the shell, never under valgrind (the binary it plays is
+# not a test program).
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+
+if HAVE_CHECK
+check_PROGRAMS += tests/check_player
+TESTS += tests/check_player
+endif
+tests_check_player_SOURCES = tests/check_player.c
+tests_check_player_CFLAGS = $(TEST_CFLAGS)
+tests_check_player_LDADD = $(TEST_LIBS)

@@ -28,6 +28,7 @@
 #include "models/host.h"
 #include "util.h"
 
+/* Every model host: a new model is one file and one line here. */
 static const struct host_model *const host__models[] = {
     &host_procs, &host_threads, &host_loop, &host_goroutines, &host_latency,
 };
@@ -36,6 +37,14 @@ static const struct host_model *host__find(const char *name)
 {
     for (size_t i = 0; i < ARRAY_SIZE(host__models); i++)
         if (strcmp(host__models[i]->name, name) == 0)
+            return host__models[i];
+    return NULL;
+}
+
+const struct host_model *host_model_of(enum probe_model kind)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(host__models); i++)
+        if (host__models[i]->kind == kind)
             return host__models[i];
     return NULL;
 }

@@ -41,6 +41,9 @@ struct host_model {
 extern const struct host_model host_procs, host_threads, host_loop, host_goroutines,
     host_latency;
 
+/* The host of a model kind; NULL when there is none (yet). */
+const struct host_model *host_model_of(enum probe_model kind);
+
 enum host_ctl_result {
     HOST_CTL_NONE = 0,      /* nothing (EAGAIN) or handled */
     HOST_CTL_EXIT,          /* EOF: the monitor is gone or wants us gone */
@@ -58,7 +61,5 @@ void host_reexec(struct host *h);
 void host_running(struct host *h);
 /* Publishes FAILED with a message and returns 1 (an exit status). */
 int host_fail(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* The GIL of the threads model: see threads.c. */
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -24,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "models/host.h"
 #include "models/models.h"
 #include "util.h"
 
@@ -40,14 +42,6 @@ struct model {
     bool stopping;                  /* model_stop sent the signals */
     char failure[PROBE_STATUS_MAX + 64];
     bool failed;
-};
-
-static const char *const models__comm[PROBE_MODEL_COUNT] = {
-    [PROBE_MODEL_PROCS] = "sw-procs",
-    [PROBE_MODEL_THREADS] = "sw-threads",
-    [PROBE_MODEL_LOOP] = "sw-loop",
-    [PROBE_MODEL_GOROUTINES] = "sw-goroutines",
-    [PROBE_MODEL_LATENCY] = "sw-latency",
 };
 
 /* --- limits ------------------------------------------------------------ */
@@ -223,8 +217,8 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
     uint16_t port = 0;
 
     *out = NULL;
-    if (spec->kind <= PROBE_MODEL_NONE || spec->kind >= PROBE_MODEL_COUNT ||
-        models__comm[spec->kind] == NULL) {
+    const struct host_model *hm = host_model_of(spec->kind);
+    if (hm == NULL) {
         snprintf(err, errlen, "%s: no such model host yet", probe_model_name(spec->kind));
         return -ENOSYS;
     }
@@ -298,8 +292,8 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
     int n = 0, k = 0;
 #define ARG(s) (argv[n++] = (char *)(s))
 #define ARGF(...) (snprintf(a[k], sizeof(a[k]), __VA_ARGS__), argv[n++] = a[k++])
-    ARG(models__comm[spec->kind]);
-    ARG("--host"), ARG(probe_model_name(spec->kind));
+    ARG(hm->comm);
+    ARG("--host"), ARG(hm->name);
     ARG("--board-fd"), ARG("3");
     ARG("--ctl-fd"), ARG("4");
     if (listen_fd >= 0)
@@ -328,22 +322,41 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
     if (spec->affinity != NULL)
         aff = *spec->affinity;
 
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         rc = -errno;
         snprintf(err, errlen, "fork: %s", strerror(errno));
+        if (devnull >= 0)
+            close(devnull);
         goto out_close_listen;
     }
     if (pid == 0) {
+        /* First of all: die with the monitor. The host sets this again after
+         * exec, but the monitor may stop us (turns mode) or die before then. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
         sigset_t all;
         int b = models__to_high(board_fd), c = models__to_high(ctl[0]);
         int l = models__to_high(listen_fd);
-        setpgid(0, 0);
+        if (spec->own_session)
+            setsid();
+        else
+            setpgid(0, 0);
         if (spec->affinity != NULL)
             sched_setaffinity(0, sizeof(aff), &aff);
         if (b < 0 || c < 0 || dup2(b, 3) < 0 || dup2(c, 4) < 0 ||
             (l >= 0 && dup2(l, 5) < 0))
             _exit(127);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            if (spec->quiet) {
+                dup2(devnull, 1);
+                dup2(devnull, 2);
+            }
+        }
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
         for (int s = 1; s < NSIG; s++)
@@ -352,12 +365,15 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         execv(exe, argv);
         _exit(127);
     }
-    setpgid(pid, pid);              /* both sides: no race with kill(-pgid) */
+    if (!spec->own_session)         /* (a group leader could not setsid) */
+        setpgid(pid, pid);          /* both sides: no race with kill(-pgid) */
     m->pid = pid;
     m->ctl_w = ctl[1];
     fcntl(m->ctl_w, F_SETFL, O_NONBLOCK);
     close(ctl[0]);
     close(board_fd);
+    if (devnull >= 0)
+        close(devnull);
     if (listen_fd >= 0)
         close(listen_fd);
     *out = m;
@@ -440,6 +456,14 @@ bool model_poll(struct model *m)
     if (m->reaped)
         return true;
     pid_t r = waitpid(m->pid, &status, WNOHANG);
+    if (r == -1 && errno == ECHILD) {
+        /* Reaped by someone else (SIGCHLD ignored?): gone, status unknown. */
+        m->reaped = true;
+        m->failed = !m->stopping;
+        snprintf(m->failure, sizeof(m->failure), "exited (status unknown: reaped elsewhere)");
+        kill(-m->pid, SIGKILL);
+        return true;
+    }
     if (r != m->pid)
         return false;
     m->reaped = true;
@@ -501,7 +525,15 @@ int model_stop(struct model *m, uint64_t grace_ns)
             }
         }
     }
+    /* Workers die with their host; wait (bounded) until the group is empty
+     * so that "stopped" means gone. Zombies count as members until some
+     * reaper takes them, hence the bound. */
     kill(-m->pid, SIGKILL);
+    uint64_t end = util_now_ns() + grace_ns;
+    while (kill(-m->pid, 0) == 0 && util_now_ns() < end) {
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
     munmap(m->board, m->size);
     free(m);
     return 0;

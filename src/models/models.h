@@ -52,6 +52,13 @@ struct model_spec {
                                        (default: run the most it safely can) */
     const cpu_set_t *affinity;      /* NULL: every core */
     const char *exe;                /* NULL: /proc/self/exe */
+    bool quiet;                     /* host stdout/stderr to /dev/null (under the TUI);
+                                       stdin is always /dev/null */
+    bool own_session;               /* setsid() instead of setpgid(): with autogroup
+                                       scheduling (Linux default) a session shares
+                                       the CPU as one, so e.g. the latency server is
+                                       not starved by a model's 1,000 runnable tasks.
+                                       Off: the host stays in the monitor's session. */
     /* latency server only */
     uint64_t latency_ns;            /* 0: WORK_LATENCY_DEFAULT_NS */
 };
@@ -102,8 +109,9 @@ const char *model_failure(const struct model *m);
  * 0, -ETIMEDOUT, -ECHILD (it died; see model_failure). */
 int model_wait_ready(struct model *m, uint64_t timeout_ns);
 
-/* SIGTERM to the process group, SIGKILL after grace_ns, waitpid, unmap,
- * close; frees m. Returns 0. */
+/* Closes the control pipe, SIGTERM to the process group, SIGKILL after
+ * grace_ns, waitpid, then waits (at most grace_ns more) until no process of
+ * the group is left; unmaps and frees m. Returns 0. */
 int model_stop(struct model *m, uint64_t grace_ns);
 
 /* Entry of the host side: main() calls it when argv[1] is "--host". */

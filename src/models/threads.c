@@ -112,8 +112,9 @@ static void gil_take(struct threads *T, struct work_task *t)
         }
         int rc = pthread_cond_timedwait(&g->cond, &g->mu, &ts);
         if (rc == ETIMEDOUT && g->locked && g->switch_number == saved) {
-            atomic_store_explicit(&g->drop_request, 1, memory_order_relaxed);
-            probe_add(&b->gil_drop_requests, 1);
+            /* Counted once per request, however many waiters time out. */
+            if (!atomic_exchange_explicit(&g->drop_request, 1, memory_order_relaxed))
+                probe_add(&b->gil_drop_requests, 1);
         }
     }
     g->locked = true;
@@ -387,7 +388,7 @@ static int threads_run(struct host *h)
                 return host_fail(h, "pipe: %s", strerror(errno));
     }
     T->table = xcalloc(h->work.table_size, sizeof(uint64_t));
-    T->qcap = 4 * n + 4;
+    T->qcap = 16 * n + 64;     /* ms of work: the feeder is never the bottleneck */
     T->ring = xcalloc(T->qcap, sizeof(uint64_t));
     T->tasks = xcalloc(n, sizeof(*T->tasks));
     T->tids = xcalloc(n, sizeof(*T->tids));

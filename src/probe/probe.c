@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probe/probe.h"
@@ -255,7 +256,15 @@ int probe_snapshot(const void *board, size_t size, struct probe_snapshot *snap)
     for (int tries = 0; tries < 50; tries++) {
         uint64_t gen = atomic_load_explicit(&h->generation, memory_order_acquire);
         if (gen & 1) {
-            sched_yield();
+            /* A (re)start is zeroing the board: microseconds, unless the
+             * writer was preempted. Give up after ~4 ms: the caller keeps
+             * its previous copy and retries on its next tick. */
+            if (tries < 10) {
+                sched_yield();
+            } else {
+                struct timespec ts = { 0, 100000 };
+                nanosleep(&ts, NULL);
+            }
             continue;
         }
         snap->generation = gen;
@@ -361,6 +370,18 @@ uint64_t probe_hist_quantile(const uint64_t *hist, double q)
         }
     }
     return probe_hist_lower(PROBE_HIST_BUCKETS - 1);
+}
+
+uint64_t probe_delta_quantile(const struct probe_snapshot *prev,
+                              const struct probe_snapshot *cur, double q)
+{
+    uint64_t d[PROBE_HIST_BUCKETS];
+
+    if (prev->generation != cur->generation)
+        return 0;
+    for (unsigned i = 0; i < PROBE_HIST_BUCKETS; i++)
+        d[i] = cur->hist[i] >= prev->hist[i] ? cur->hist[i] - prev->hist[i] : 0;
+    return probe_hist_quantile(d, q);
 }
 
 const char *probe_state_name(enum probe_state st)

@@ -231,6 +231,12 @@ uint64_t probe_hist_lower(unsigned bucket);      /* smallest ns in bucket */
  * 0 when empty. */
 uint64_t probe_hist_quantile(const uint64_t *hist, double q);
 
+/* Quantile q of the latencies recorded between two snapshots of the same
+ * board (prev older); 0 when none, or when a restart lies between them
+ * (generations differ). */
+uint64_t probe_delta_quantile(const struct probe_snapshot *prev,
+                              const struct probe_snapshot *cur, double q);
+
 const char *probe_state_name(enum probe_state st);
 const char *probe_model_name(enum probe_model m);
 const char *probe_status_name(enum probe_status st);

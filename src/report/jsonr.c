@@ -236,6 +236,8 @@ static int jsonr__value(struct jsonr__p *p, struct jsonr *v, int depth)
     jsonr__ws(p);
     if (p->s >= p->end)
         return jsonr__fail(p, "unexpected end of input");
+    v->line = p->line;
+    v->col = (int)(p->s - p->line_start) + 1;
     switch (*p->s) {
     case '{':
         p->s++;

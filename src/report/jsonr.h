@@ -22,6 +22,8 @@ struct jsonr {
     size_t  n;                /* JSONR_ARR / JSONR_OBJ: number of children */
     char  **keys;             /* JSONR_OBJ: n keys */
     struct jsonr *kids;       /* n children, owned */
+    int     line, col;        /* where the value starts (from 1; col in bytes), for
+                                 messages about what it means */
 };
 
 /* Parses text; on error returns -EINVAL and writes "LINE:COL: message" to err. */

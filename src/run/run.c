@@ -222,7 +222,11 @@ static int run__start_latency(struct run *r)
 {
     if (r->latency != NULL || !run__needs_server(r->o.workload))
         return 0;
-    struct model_spec spec = { .kind = PROBE_MODEL_LATENCY };
+    /* Its own session: with autogroup scheduling (Linux's default) a session
+     * shares the CPU as one, so a model's thousand runnable tasks cannot
+     * starve the one thread that answers them and inflate every latency. */
+    struct model_spec spec = { .kind = PROBE_MODEL_LATENCY, .quiet = true,
+                               .own_session = true };
     work_params_default(&spec.work);
     spec.work.kind = r->o.workload;
     spec.work.resp_size = r->o.resp_size;
@@ -252,7 +256,9 @@ static void run__stop_latency(struct run *r)
 
 static int run__start_model(struct run *r, struct run__model *rm)
 {
-    struct model_spec spec = { .kind = rm->kind };
+    /* quiet: a host's messages would garble the screen; its board's status
+     * text carries them instead. */
+    struct model_spec spec = { .kind = rm->kind, .quiet = true };
     work_params_default(&spec.work);
     spec.work.kind = r->o.workload;
     spec.work.ntasks = r->o.ntasks[rm->kind];
@@ -695,6 +701,19 @@ enum run_mode run_mode(const struct run *r) { return r->o.mode; }
 const char *run_fairness(const struct run *r) { return r->fairness; }
 bool run_fair(const struct run *r) { return r->fair; }
 const char *run_error(const struct run *r) { return r->err; }
+
+bool run_slots(const struct run *r, int i, const struct probe_slot **slots, uint32_t *n)
+{
+    const struct probe_snapshot *p = &r->mod[i].snap;
+
+    *slots = NULL;
+    *n = 0;
+    if (r->mod[i].generation == 0 || p->slots == NULL)
+        return false;
+    *slots = p->slots;
+    *n = MIN(p->nslots, p->slots_cap);
+    return true;
+}
 
 /* Averages over the model's active, warmed-up time. */
 bool run_summary(const struct run *r, int i, double *secs, double *cores, double *units_per_s)

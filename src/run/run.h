@@ -153,6 +153,10 @@ enum run_mode run_mode(const struct run *r);
  * time (fair)", "shared: 4 models on 2 cores (throughput not comparable)". */
 const char *run_fairness(const struct run *r);
 bool run_fair(const struct run *r);
+/* Model i's per-task slots from its latest board snapshot (state, core, work of
+ * each task that has a slot): valid until the next run_update(). false (and
+ * *n = 0) before the host wrote its first generation. */
+bool run_slots(const struct run *r, int i, const struct probe_slot **slots, uint32_t *n);
 
 /* Live changes; each restarts what it must. 0 or -errno (message via run_error). */
 int  run_set_workload(struct run *r, enum work_kind w);

@@ -42,14 +42,16 @@
  *    know or a task vanished, and for a big listing not more often than 20x
  *    its own cost (a 13 ms listing: at most every 260 ms).
  *  - new descendants: /proc/stat's "processes" counts every fork and clone on
- *    the machine; while it stands still no process can have appeared, and no
- *    search is made. Otherwise, at most every SCAN_MIN_NS (longer, up to
- *    SCAN_MAX_NS, if a search costs more than 2%), through task/TID/children where the kernel
- *    has it, asking only tasks that ran since they were last asked (one that
- *    did not run cannot have forked); else by a scan of /proc reading each
- *    process's leader stat for its ppid. (A thread that exits hands its
- *    children to a sibling that may not have run: such a child is found when
- *    the sibling next runs.)
+ *    the machine; while it stands still no process can have appeared. Where
+ *    the kernel has task/TID/children, a task's children file is read when
+ *    the task is new, or when it ran (only a task that ran can have forked)
+ *    while that counter moved, at most every SCAN_MIN_NS per task: the
+ *    search rides on the reads already made, within the budget. Children
+ *    found are read at once (and theirs). Without children files, /proc is
+ *    scanned for ppids, at most every SCAN_MIN_NS, longer (up to SCAN_MAX_NS)
+ *    if a scan costs more than 2% of that. (A thread that exits hands its
+ *    children to a sibling: such a child is found when the sibling next
+ *    runs.)
  *  - smaps_rollup walks the page tables: each process's is read again after
  *    100x its own cost (so it stays near 1% of a core), not sooner than 0.5 s
  *    and not later than 30 s.
@@ -107,13 +109,14 @@ struct sampler__task {
     uint64_t vcsw, ivcsw;
     uint64_t run_at_csw, slices_at_csw;
     bool     csw_dirty;             /* ran since its last status read: read status */
-    uint64_t run_at_kids;           /* run_ns when its children file was last read */
-    bool     kids_read;
+    uint64_t forks_at_kids;         /* /proc/stat processes when children was last read */
+    uint64_t t_kids;                /* ... and when */
     struct sample_task pub;         /* the figures published */
 };
 
 struct sampler__proc {
     pid_t    pid;
+    struct sampler__tree *tree;     /* the tree it belongs to */
     DIR     *taskdir;               /* <root>/<pid>/task */
     int      fd_lstat;              /* task/<pid>/stat: the leader stands for the process */
     int      fd_smaps;
@@ -173,6 +176,10 @@ struct sampler {
     unsigned budget_calls;
     int      cur_status;
     bool     over;
+
+    /* children found by task reads, adopted after them */
+    struct sampler__pend { struct sampler__tree *tree; pid_t pid; } *pend;
+    int      npend, pend_cap;
 
     /* fds */
     int      nfds, fds_limit;
@@ -625,6 +632,31 @@ static bool sampler__budget_left(struct sampler *s, uint64_t deadline)
     return false;
 }
 
+static void sampler__task_children(struct sampler *s, struct sampler__proc *p,
+                                   struct sampler__task *t, uint64_t now)
+{
+    char path[32];
+    const char *why;
+    pid_t kids[256];
+    int nk;
+
+    t->forks_at_kids = s->st.processes;
+    t->t_kids = now;
+    snprintf(path, sizeof(path), "%d/children", (int)t->tid);
+    if (procfs_read_file(dirfd(p->taskdir), path, &s->buf) < 0 ||
+        procfs_parse_children(s->buf.p, s->buf.len, kids, 256, &nk, &why) < 0)
+        return;
+    s->stats.reads_children++;
+    for (int c = 0; c < MIN(nk, 256); c++) {
+        if (s->npend == s->pend_cap) {
+            s->pend_cap = s->pend_cap ? s->pend_cap * 2 : 16;
+            s->pend = xreallocarray(s->pend, (size_t)s->pend_cap, sizeof(*s->pend));
+        }
+        s->pend[s->npend].tree = p->tree;
+        s->pend[s->npend++].pid = kids[c];
+    }
+}
+
 /*
  * Reads one task. Returns false if it is gone (the caller relists the
  * process), true otherwise, including on a transient failure (no fds).
@@ -709,9 +741,13 @@ static bool sampler__task_read(struct sampler *s, struct sampler__proc *p,
         q->state = st.state;
         q->cpu = st.processor;
     }
+    /* Only a task that ran can have forked, and only if the machine forked. */
+    if (s->caps.ok[SAMPLE_CAP_CHILDREN] &&
+        (t->fresh || (ran && s->st.processes != t->forks_at_kids &&
+                      now - t->t_kids >= SCAN_MIN_NS)))
+        sampler__task_children(s, p, t, now);
+
     bool first = t->fresh;
-    if (first && t->kids_read)
-        t->run_at_kids = ss.run_ns;     /* its children were read this sample, before */
     q->run_ns = ss.run_ns;
     q->wait_ns = ss.wait_ns;
     t->ss = ss;
@@ -801,6 +837,7 @@ static void sampler__tree_add(struct sampler *s, struct sampler__tree *tr, pid_t
         tr->cap = tr->cap ? tr->cap * 2 : 8;
         tr->procs = xreallocarray(tr->procs, (size_t)tr->cap, sizeof(*tr->procs));
     }
+    p->tree = tr;
     tr->procs[tr->nproc++] = p;
 }
 
@@ -861,47 +898,11 @@ static void sampler__discover_scan(struct sampler *s, struct sampler__pp *v, int
     }
 }
 
-/*
- * Through task/TID/children: only a task that ran can have forked, so only the
- * tasks whose run time moved since their children file was last read are
- * asked (new tasks always). Without schedstat every task is asked.
- */
-static void sampler__discover_children(struct sampler *s)
-{
-    char path[64];
-    const char *why;
-    pid_t kids[256];
-    int nk;
-    bool have_ss = s->caps.ok[SAMPLE_CAP_SCHEDSTAT];
-
-    for (int k = 0; k < s->ntree; k++) {
-        struct sampler__tree *tr = s->trees[k];
-        /* tr->procs grows while we walk it: new ones are walked too. */
-        for (int i = 0; i < tr->nproc; i++) {
-            struct sampler__proc *p = tr->procs[i];
-            if (p->relist)
-                sampler__relist(s, p, 0);
-            for (int j = 0; j < p->ntask; j++) {
-                struct sampler__task *t = &p->tasks[j];
-                if (have_ss && t->kids_read && !t->fresh && t->ss.run_ns == t->run_at_kids)
-                    continue;
-                t->kids_read = true;
-                t->run_at_kids = t->ss.run_ns;
-                snprintf(path, sizeof(path), "%d/task/%d/children", (int)p->pid, (int)t->tid);
-                if (procfs_read_file(s->rootfd, path, &s->buf) < 0 ||
-                    procfs_parse_children(s->buf.p, s->buf.len, kids, 256, &nk, &why) < 0)
-                    continue;
-                s->stats.reads_children++;
-                for (int c = 0; c < MIN(nk, 256); c++)
-                    if (!sampler__tree_has(tr, kids[c]))
-                        sampler__tree_add(s, tr, kids[c]);
-            }
-        }
-    }
-}
-
+/* Without children files: a scan of /proc, when the machine forked. */
 static void sampler__discover(struct sampler *s, uint64_t now)
 {
+    if (s->caps.ok[SAMPLE_CAP_CHILDREN])
+        return;                     /* sampler__task_children() does it */
     if (s->st.processes != s->forks_at_scan)
         s->scan_pending = true;
     if (!s->scan_pending || s->ntree == 0 || now < s->t_scan_ok)
@@ -911,17 +912,40 @@ static void sampler__discover(struct sampler *s, uint64_t now)
     s->stats.scans++;
 
     uint64_t t0 = util_now_ns();
-    if (s->caps.ok[SAMPLE_CAP_CHILDREN]) {
-        sampler__discover_children(s);
-    } else {
-        int n;
-        struct sampler__pp *v = sampler__scan(s, &n);
-        sampler__discover_scan(s, v, n);
-        free(v);
-    }
+    int n;
+    struct sampler__pp *v = sampler__scan(s, &n);
+    sampler__discover_scan(s, v, n);
+    free(v);
     /* On a machine that forks all the time, searching costs at most 2%, but
      * a new process is found within a second. */
     s->t_scan_ok = now + CLAMP((util_now_ns() - t0) * 50, SCAN_MIN_NS, SCAN_MAX_NS);
+}
+
+static bool sampler__task_read(struct sampler *s, struct sampler__proc *p,
+                               struct sampler__task *t, uint64_t now);
+
+/* Takes in the children the task reads found (and theirs, read in turn). */
+static void sampler__adopt(struct sampler *s, uint64_t now)
+{
+    while (s->npend > 0) {
+        struct sampler__pend pe = s->pend[--s->npend];
+        struct sampler__tree *tr = pe.tree;
+        if (sampler__tree_has(tr, pe.pid))
+            continue;
+        sampler__tree_add(s, tr, pe.pid);
+        struct sampler__proc *p = tr->procs[tr->nproc - 1];
+        if (p->pid != pe.pid)
+            continue;                   /* gone before we could open it */
+        if (!sampler__proc_stat(s, p)) {
+            sampler__proc_free(s, p);
+            tr->nproc--;
+            continue;
+        }
+        sampler__relist(s, p, now);
+        sampler__proc_mem(s, p, now);
+        for (int j = 0; j < p->ntask; j++)
+            sampler__task_read(s, p, &p->tasks[j], now);
+    }
 }
 
 /* ---- one sample ---------------------------------------------------------------- */
@@ -1084,6 +1108,7 @@ int sampler_sample(struct sampler *s, const struct sample **out)
     sampler__pass(s, PASS_FRESH, &dummy, now);
     sampler__pass(s, PASS_HOT, &s->cur_hot, now);
     sampler__pass(s, PASS_COLD, &s->cur_cold, now);
+    sampler__adopt(s, now);
     sampler__pass(s, PASS_STATUS, &s->cur_status, now);
     if (s->over)
         s->stats.over_budget++;
@@ -1135,6 +1160,7 @@ int sampler_watch(struct sampler *s, pid_t root, const char *label)
     tr->cap = 8;
     tr->procs = xcalloc((size_t)tr->cap, sizeof(*tr->procs));
     tr->procs[tr->nproc++] = p;
+    p->tree = tr;
     s->trees = xreallocarray(s->trees, (size_t)s->ntree + 1, sizeof(*s->trees));
     s->trees[s->ntree++] = tr;
     s->scan_pending = true;
@@ -1243,6 +1269,7 @@ void sampler_free(struct sampler *s)
     free(s->trees);
     free(s->flat);
     free(s->flat_proc);
+    free(s->pend);
     sampler__close(s, &s->fd_stat);
     sampler__close(s, &s->fd_loadavg);
     sampler__close(s, &s->fd_psi);

@@ -318,6 +318,15 @@ void canvas_restyle(struct canvas *c, struct canvas_rect r, struct canvas_style 
     }
 }
 
+void canvas_add_attr(struct canvas *c, struct canvas_rect r, uint16_t attr)
+{
+    for (int y = MAX(r.y, c->clip.y); y < MIN(r.y + r.h, c->clip.y + c->clip.h); y++) {
+        for (int x = MAX(r.x, c->clip.x); x < MIN(r.x + r.w, c->clip.x + c->clip.w); x++)
+            canvas__cell(c, x, y)->st.attr |= attr;
+        c->dirty[y] = true;
+    }
+}
+
 void canvas_box(struct canvas *c, struct canvas_rect r, const uint32_t edges[6],
                 struct canvas_style st)
 {

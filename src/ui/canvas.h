@@ -91,6 +91,8 @@ int canvas_printf(struct canvas *c, int x, int y, int max_w, struct canvas_style
 
 /* Sets the style of existing cells without changing their characters. */
 void canvas_restyle(struct canvas *c, struct canvas_rect r, struct canvas_style st);
+/* Adds attributes (enum canvas_attr) to existing cells: a dimmed panel. */
+void canvas_add_attr(struct canvas *c, struct canvas_rect r, uint16_t attr);
 
 /* Draws a box outline with the given corner/edge code points:
  * edges[] = { horizontal, vertical, top-left, top-right, bottom-left, bottom-right }. */

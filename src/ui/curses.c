@@ -44,6 +44,7 @@ struct curses_term {
     bool utf8;
     int colors;                     /* COLORS after start_color() */
     bool default_colors;            /* use_default_colors() worked */
+    int mouse_x, mouse_y;           /* cell of the last click (UI_KEY_MOUSE) */
 };
 
 /* For the signal path: written before curses starts, read by the handler. */
@@ -124,6 +125,11 @@ int curses_start(bool color, struct curses_term **out, char *err, size_t errlen)
         t->default_colors = use_default_colors() == OK;
         t->colors = COLORS;
     }
+    /* Clicks only (no motion): a click on a panel focuses it. Terminals
+     * that do not report the mouse simply never send one. */
+    mouseinterval(0);
+    (void)mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+    t->mouse_x = t->mouse_y = -1;
     *out = t;
     return 0;
 }
@@ -132,6 +138,7 @@ void curses_stop(struct curses_term *t)
 {
     if (t == NULL)
         return;
+    (void)mousemask(0, NULL);       /* mouse reporting off before the shell gets the tty */
     if (!isendwin())
         endwin();
     delscreen(t->screen);
@@ -143,7 +150,9 @@ void curses_stop(struct curses_term *t)
 
 void curses_emergency_restore(void)
 {
-    static const char reset[] = "\033[?1049l"   /* leave the alternate screen */
+    static const char reset[] = "\033[?1000l"   /* mouse reporting off */
+                                "\033[?1006l"
+                                "\033[?1049l"   /* leave the alternate screen */
                                 "\033[?25h"     /* show the cursor */
                                 "\033[0m"       /* default attributes */
                                 "\r\n";
@@ -248,6 +257,8 @@ static void curses__run(void *arg, int x, int y, const struct canvas_cell *cells
 
         if (cells[i].cp == CANVAS_CONT)
             continue;               /* the wide character before it covers it */
+        if (y >= LINES || x + i >= COLS)
+            break;                  /* --size larger than the terminal: clip */
         wc[0] = (wchar_t)cells[i].cp;
         if (!f->t->utf8 && cells[i].cp >= 0x80)
             wc[0] = L'?';
@@ -275,7 +286,6 @@ int curses_read_key(struct curses_term *t)
     wint_t wch;
     int rc = wget_wch(stdscr, &wch);
 
-    (void)t;
     if (rc == ERR)
         return UI_KEY_NONE;
     if (rc == KEY_CODE_YES) {
@@ -304,8 +314,15 @@ int curses_read_key(struct curses_term *t)
             return UI_KEY_BACKSPACE;
         case KEY_BTAB:
             return UI_KEY_BTAB;
-        case KEY_MOUSE:
+        case KEY_MOUSE: {
+            MEVENT ev;
+
+            if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+                return UI_KEY_NONE;
+            t->mouse_x = ev.x;
+            t->mouse_y = ev.y;
             return UI_KEY_MOUSE;
+        }
         default:
             if (wch >= KEY_F(1) && wch <= KEY_F(12))
                 return UI_KEY_F1 + (int)(wch - KEY_F(1));
@@ -326,4 +343,10 @@ int curses_read_key(struct curses_term *t)
     default:
         return (int)wch;
     }
+}
+
+void curses_mouse(const struct curses_term *t, int *x, int *y)
+{
+    *x = t->mouse_x;
+    *y = t->mouse_y;
 }

@@ -39,5 +39,7 @@ void curses_flush(struct curses_term *t, struct canvas *c);
 int curses_input_fd(const struct curses_term *t);
 /* Next key (enum ui_key values or a code point), or -1 if none is waiting. */
 int curses_read_key(struct curses_term *t);
+/* The cell of the click that the last UI_KEY_MOUSE reported. */
+void curses_mouse(const struct curses_term *t, int *x, int *y);
 
 #endif

@@ -37,6 +37,17 @@ static const char *const theme__names[THEME_ROLE_COUNT] = {
     [THEME_TABLE_HEAD] = "table-head",
     [THEME_TREE_TITLE] = "tree-title",
     [THEME_BORDER] = "border",
+    [THEME_TASK_IDLE] = "task-idle",
+    [THEME_TASK_RUN] = "task-run",
+    [THEME_TASK_READY] = "task-ready",
+    [THEME_TASK_IO] = "task-io",
+    [THEME_TASK_LOCK] = "task-lock",
+    [THEME_TASK_CHAN] = "task-chan",
+    [THEME_TASK_GIL] = "task-gil",
+    [THEME_TASK_SLEEP] = "task-sleep",
+    [THEME_TASK_DONE] = "task-done",
+    [THEME_PANEL_TITLE] = "panel-title",
+    [THEME_NOTE] = "note",
 };
 
 /*
@@ -72,6 +83,17 @@ static const char theme__builtin_text[] =
     "table-head = default reverse\n"
     "tree-title = #56B4E9 bold\n"
     "border = #56B4E9\n"
+    "task-idle = default dim\n"
+    "task-run = #009E73 bold\n"
+    "task-ready = #F0E442 bold\n"
+    "task-io = #56B4E9\n"
+    "task-lock = #D55E00 bold\n"
+    "task-chan = #CC79A7\n"
+    "task-gil = #E69F00 bold\n"
+    "task-sleep = #0072B2\n"
+    "task-done = default dim\n"
+    "panel-title = #56B4E9 reverse bold\n"
+    "note = default bold\n"
     "glyph.user = \u2588 |\n"
     "glyph.sys = \u2588 |\n"
     "glyph.iowait = \u2588 |\n"
@@ -83,7 +105,16 @@ static const char theme__builtin_text[] =
     "glyph.state-disk = \u25c6 D\n"
     "glyph.state-stopped = \u25a0 T\n"
     "glyph.state-zombie = \u2715 Z\n"
-    "glyph.state-idle = \u00b7 I\n";
+    "glyph.state-idle = \u00b7 I\n"
+    "glyph.task-idle = \u00b7 .\n"
+    "glyph.task-run = \u25cf R\n"
+    "glyph.task-ready = \u25d0 r\n"
+    "glyph.task-io = \u25cb i\n"
+    "glyph.task-lock = \u25a0 L\n"
+    "glyph.task-chan = \u25c6 C\n"
+    "glyph.task-gil = \u25b2 G\n"
+    "glyph.task-sleep = \u25cc s\n"
+    "glyph.task-done = \u25ab d\n";
 
 const char *theme_role_name(enum theme_role r)
 {

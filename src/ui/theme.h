@@ -52,6 +52,18 @@ enum theme_role {
     THEME_TABLE_HEAD,       /* column titles */
     THEME_TREE_TITLE,       /* a watched tree's title line with its totals */
     THEME_BORDER,           /* overlay frame */
+    /* model task states (probe.h), in enum probe_state order */
+    THEME_TASK_IDLE,    /* not started */
+    THEME_TASK_RUN,     /* on a core */
+    THEME_TASK_READY,   /* runnable, waiting for a core / the loop */
+    THEME_TASK_IO,      /* waiting for I/O */
+    THEME_TASK_LOCK,    /* waiting for a mutex */
+    THEME_TASK_CHAN,    /* waiting on a channel, pipe or condition */
+    THEME_TASK_GIL,     /* waiting for the GIL */
+    THEME_TASK_SLEEP,   /* sleeping on a timer */
+    THEME_TASK_DONE,    /* finished */
+    THEME_PANEL_TITLE,  /* a model panel's title line */
+    THEME_NOTE,         /* the derived "what is happening" line */
     THEME_ROLE_COUNT
 };
 

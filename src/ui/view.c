@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/lesson_view.h"
 #include "ui/view.h"
 #include "util.h"
 
@@ -40,6 +41,7 @@ void view_init(struct view_state *v)
     memset(v, 0, sizeof(*v));
     v->color = true;
     v->theme_name = "default";
+    v->focus = -1;
 }
 
 void view_free(struct view_state *v)
@@ -85,14 +87,15 @@ static void view__copy_tree(struct view_tree *dst, const struct sample_tree *src
         memcpy(cores, src->cpu_on_core, (size_t)ncpu * sizeof(*cores));
 }
 
-void view_update(struct view_state *v, const struct sample *s, const struct sample_caps *caps)
+void view_reset_history(struct view_state *v)
 {
-    int ncpu = MAX(s->m.ncpu, 0);
+    v->hist_len = v->hist_head = 0;
+}
 
-    if (caps != NULL) {
-        v->caps = *caps;
-        v->have_caps = true;
-    }
+void view_update_machine(struct view_state *v, uint64_t seq, const struct sample_machine *m)
+{
+    int ncpu = MAX(m->ncpu, 0);
+
     /* A changed core count (hotplug) restarts the histories. */
     if (ncpu != v->m.ncpu || v->cpu == NULL) {
         if (ncpu > v->cpu_cap) {
@@ -103,31 +106,50 @@ void view_update(struct view_state *v, const struct sample *s, const struct samp
         }
         v->hist_len = v->hist_head = 0;
     }
-    v->m = s->m;
+    v->m = *m;
     v->m.cpu = v->cpu;
-    if (ncpu > 0)
-        memcpy(v->cpu, s->m.cpu, (size_t)ncpu * sizeof(*v->cpu));
-    v->seq = s->seq;
+    if (ncpu > 0 && m->cpu != NULL)
+        memcpy(v->cpu, m->cpu, (size_t)ncpu * sizeof(*v->cpu));
+    v->seq = seq;
     v->have_sample = true;
 
     /* The first sample has no interval: its rates mean nothing yet. */
-    if (s->m.dt > 0) {
+    if (m->dt > 0) {
         for (int c = 0; c < ncpu; c++)
             v->core_hist[(size_t)c * VIEW_HIST + (size_t)v->hist_head] =
                 v->cpu[c].online ? CLAMP(v->cpu[c].busy, 0.0f, 1.0f) : 0.0f;
-        v->ctxt_hist[v->hist_head] = (float)s->m.ctxt_per_s;
+        v->ctxt_hist[v->hist_head] = (float)m->ctxt_per_s;
         v->hist_head = (v->hist_head + 1) % VIEW_HIST;
         v->hist_len = MIN(v->hist_len + 1, VIEW_HIST);
     }
+}
 
+void view_update(struct view_state *v, const struct sample *s, const struct sample_caps *caps)
+{
+    int ncpu;
+
+    if (caps != NULL) {
+        v->caps = *caps;
+        v->have_caps = true;
+    }
+    view_update_machine(v, s->seq, &s->m);
+    ncpu = MAX(s->m.ncpu, 0);
     if (s->ntree > v->tree_cap) {
         v->trees = xreallocarray(v->trees, (size_t)s->ntree, sizeof(*v->trees));
         memset(v->trees + v->tree_cap, 0, (size_t)(s->ntree - v->tree_cap) * sizeof(*v->trees));
         v->tree_cap = s->ntree;
     }
-    for (int i = 0; i < s->ntree; i++)
-        view__copy_tree(&v->trees[i], &s->trees[i], ncpu);
-    v->ntree = MAX(s->ntree, 0);
+    /* The model hosts' trees are the panels' business: the table shows the
+     * --pid trees only. */
+    v->ntree = 0;
+    for (int i = 0; i < s->ntree; i++) {
+        bool model = false;
+
+        for (int k = 0; k < v->nmodel_pid; k++)
+            model |= s->trees[i].root == v->model_pid[k];
+        if (!model)
+            view__copy_tree(&v->trees[v->ntree++], &s->trees[i], ncpu);
+    }
 }
 
 /* Copies ring r (VIEW_HIST slots) oldest first into out; returns the count. */
@@ -151,7 +173,7 @@ static void view__title(struct view_state *v, const struct widgets_ctx *x, int y
 {
     struct canvas *c = x->c;
     struct canvas_style st = widgets_style(x, THEME_TITLE);
-    char buf[160], iv[32];
+    char buf[200], iv[32], wl[48];
     int right = c->w;
 
     canvas_fill(c, (struct canvas_rect){ 0, y, c->w, 1 }, ' ', st);
@@ -159,12 +181,24 @@ static void view__title(struct view_state *v, const struct widgets_ctx *x, int y
         snprintf(iv, sizeof(iv), "  every %g ms", (double)v->interval_ns / 1e6);
     else
         iv[0] = '\0';
-    if (v->have_sample)
-        snprintf(buf, sizeof(buf), " schedwatch  %d core%s%s", v->m.ncpu, v->m.ncpu == 1 ? "" : "s",
-                 iv);
+    if (v->workload[0])
+        snprintf(wl, sizeof(wl), "  workload %s", v->workload);
     else
-        snprintf(buf, sizeof(buf), " schedwatch%s", iv);
-    if (v->paused) {
+        wl[0] = '\0';
+    if (v->have_sample)
+        snprintf(buf, sizeof(buf), " schedwatch  %d core%s%s%s", v->m.ncpu,
+                 v->m.ncpu == 1 ? "" : "s", iv, wl);
+    else
+        snprintf(buf, sizeof(buf), " schedwatch%s%s", iv, wl);
+    if (v->frozen) {
+        char fz[96];
+        int fw;
+
+        snprintf(fz, sizeof(fz), " FROZEN %s ", v->frozen_at);
+        fw = canvas_str_width(fz);
+        right = MAX(c->w - fw, 0);
+        canvas_put_str(c, right, y, fz, fw, widgets_style(x, THEME_PAUSED));
+    } else if (v->paused) {
         right -= 8;
         canvas_put_str(c, right, y, " PAUSED ", 8, widgets_style(x, THEME_PAUSED));
     }
@@ -175,17 +209,66 @@ struct view__key {
     const char *key, *what;
 };
 
+/* Keys as text, with an ASCII spelling of the arrows. */
+static const char *view__key_text(const struct widgets_ctx *x, const char *key)
+{
+    if (!x->g->ascii)
+        return key;
+    if (strcmp(key, "\u2191\u2193") == 0)
+        return "up/dn";
+    if (strcmp(key, "\u2191 \u2193") == 0)
+        return "Up Down";
+    if (strcmp(key, "\u2190\u2192") == 0)
+        return "<- ->";
+    if (strcmp(key, "\u2190 \u2192") == 0)
+        return "Left Right";
+    return key;
+}
+
 static const struct view__key view__footer_keys[] = {
     { "q", "quit" }, { "space", "pause" }, { "?", "help" }, { "\u2191\u2193", "scroll" },
 };
+
+static int view__footer_models(const struct view_state *v, struct view__key *k)
+{
+    static char focus[16];
+    int n = 0;
+
+    snprintf(focus, sizeof(focus), "1-%d", MAX(v->nmodel_pid, 1));
+    k[n++] = (struct view__key){ "q", "quit" };
+    k[n++] = (struct view__key){ "?", "help" };
+    k[n++] = (struct view__key){ "space", v->frozen ? "live" : "freeze" };
+    if (v->frozen)
+        k[n++] = (struct view__key){ "\u2190\u2192", "step" };
+    if (v->focus >= 0)
+        k[n++] = (struct view__key){ "0", "all" };
+    else
+        k[n++] = (struct view__key){ focus, "focus" };
+    k[n++] = (struct view__key){ "w", "workload" };
+    k[n++] = (struct view__key){ "+-", "tasks" };
+    k[n++] = (struct view__key){ "m", "mode" };
+    k[n++] = (struct view__key){ "g", "GIL" };
+    k[n++] = (struct view__key){ "o", "offload" };
+    if (v->goroutines)
+        k[n++] = (struct view__key){ "pP", "GOMAXPROCS" };
+    k[n++] = (struct view__key){ "r", "restart" };
+    return n;
+}
 
 static void view__footer(struct view_state *v, const struct widgets_ctx *x, int y,
                          int first, int shown, int total)
 {
     struct canvas *c = x->c;
+    struct view__key mk[16];
+    const struct view__key *keys = view__footer_keys;
+    size_t nkeys = ARRAY_SIZE(view__footer_keys);
     char pos[48];
     int col = 0, right = c->w;
 
+    if (v->nmodel_pid > 0) {
+        nkeys = (size_t)view__footer_models(v, mk);
+        keys = mk;
+    }
     canvas_fill(c, (struct canvas_rect){ 0, y, c->w, 1 }, ' ', widgets_style(x, THEME_FOOTER));
     if (total > shown && shown > 0) {
         snprintf(pos, sizeof(pos), "rows %d-%d/%d ", first + 1, first + shown, total);
@@ -195,21 +278,17 @@ static void view__footer(struct view_state *v, const struct widgets_ctx *x, int 
         else
             right = c->w;
     }
-    for (size_t i = 0; i < ARRAY_SIZE(view__footer_keys); i++) {
-        const char *key = view__footer_keys[i].key;
-        bool arrows = strcmp(key, "\u2191\u2193") == 0;
+    for (size_t i = 0; i < nkeys; i++) {
+        const char *key = view__key_text(x, keys[i].key);
         int kw, ww;
 
-        if (arrows && x->g->ascii)
-            key = "up/dn";
         kw = canvas_str_width(key) + 2;
-        ww = (int)strlen(view__footer_keys[i].what);
+        ww = (int)strlen(keys[i].what);
         if (col + kw + 1 + ww > right)
             break;
         canvas_printf(c, col, y, kw, widgets_style(x, THEME_KEY), " %s ", key);
-        canvas_put_str(c, col + kw + 1, y, view__footer_keys[i].what, ww,
-                       widgets_style(x, THEME_FOOTER));
-        col += kw + 1 + ww + 2;
+        canvas_put_str(c, col + kw + 1, y, keys[i].what, ww, widgets_style(x, THEME_FOOTER));
+        col += kw + 1 + ww + (v->nmodel_pid > 0 ? 1 : 2);
     }
 }
 
@@ -650,27 +729,65 @@ static const struct view__key view__help_keys[] = {
     { "Home End", "top / bottom of the task table" },
 };
 
+/* With models: every key of the panels screen (the man page's KEYS list). */
+static const struct view__key view__help_model_keys[] = {
+    { "q", "quit" },
+    { "?", "show / hide this help" },
+    { "1-4", "focus one model's panel (or click on it)" },
+    { "0  Esc", "back to all panels (Esc first closes this help)" },
+    { "space", "freeze the display (the workloads run on); again: live" },
+    { "\u2190 \u2192", "frozen: step back / forward one sample (its time shows)" },
+    { "Home End", "frozen: the oldest / newest sample kept (5 min at 10 Hz)" },
+    { "w", "next workload: cpu io mixed lock fanout spawn pingpong" },
+    { "+ -", "double / halve every model's task count" },
+    { "g", "GIL on / off (threads)" },
+    { "o", "offload CPU work to the thread pool on / off (loop)" },
+    { "p P", "GOMAXPROCS down / up (goroutines)" },
+    { "m", "next fairness mode: shared split turns" },
+    { "r", "restart the workload" },
+    { "\u2191 \u2193 PgUp PgDn", "scroll the --pid task table" },
+};
+
 static void view__help(struct view_state *v, const struct widgets_ctx *x)
 {
     struct canvas *c = x->c;
     struct canvas_style st = widgets_style(x, THEME_NORMAL);
-    /* Frame, keys, blank, title, one line per source, blank, theme line. */
-    int bw = MIN(c->w - 2, 90), bh = MIN(c->h - 2, 6 + (int)ARRAY_SIZE(view__help_keys) +
-                                                      SAMPLE_CAP_COUNT);
-    struct canvas_rect box = { (c->w - bw) / 2, (c->h - bh) / 2, bw, bh }, old;
-    int y = box.y + 1, kx = box.x + 2, dx = kx + 11;
+    const struct view__key *keys = view__help_keys;
+    int nkeys = (int)ARRAY_SIZE(view__help_keys);
+    int bw, bh, y, kx, dx, kw = 10;
+    struct canvas_rect box, old;
 
+    if (v->nmodel_pid > 0) {
+        keys = view__help_model_keys;
+        nkeys = (int)ARRAY_SIZE(view__help_model_keys);
+        kw = 18;
+    }
+    /* Frame, keys, blank, title, one line per source, blank, theme line. */
+    bw = MIN(c->w - 2, 90);
+    bh = MIN(c->h - 2, 6 + nkeys + SAMPLE_CAP_COUNT);
+    box = (struct canvas_rect){ (c->w - bw) / 2, (c->h - bh) / 2, bw, bh };
+    y = box.y + 1;
+    kx = box.x + 2;
+    dx = kx + kw + 1;
     canvas_fill(c, box, ' ', st);
     canvas_box(c, box, x->g->box, widgets_style(x, THEME_BORDER));
     canvas_put_str(c, box.x + 2, box.y, " help ", bw - 4, widgets_style(x, THEME_BORDER));
     old = canvas_clip(c, (struct canvas_rect){ box.x + 1, box.y + 1, bw - 2, bh - 2 });
-    for (size_t i = 0; i < ARRAY_SIZE(view__help_keys); i++, y++) {
-        const char *key = view__help_keys[i].key;
+    for (int i = 0; i < nkeys; i++) {
+        const char *key = keys[i].key;
 
+        /* p P only where there is a GOMAXPROCS to change. */
+        if (v->nmodel_pid > 0 && strcmp(key, "p P") == 0 && !v->goroutines)
+            continue;
         if (x->g->ascii && strcmp(key, "\u2191 \u2193") == 0)
             key = "Up Down";
-        canvas_put_str(c, kx, y, key, 10, widgets_style(x, THEME_KEY));
-        canvas_put_str(c, dx, y, view__help_keys[i].what, box.x + bw - 1 - dx, st);
+        else if (x->g->ascii && strcmp(key, "\u2191 \u2193 PgUp PgDn") == 0)
+            key = "Up Down PgUp PgDn";
+        else
+            key = view__key_text(x, key);
+        canvas_put_str(c, kx, y, key, kw, widgets_style(x, THEME_KEY));
+        canvas_put_str(c, dx, y, keys[i].what, box.x + bw - 1 - dx, st);
+        y++;
     }
     y++;
     canvas_put_str(c, kx, y++, "data sources", -1, widgets_style(x, THEME_TREE_TITLE));
@@ -708,17 +825,76 @@ static void view__too_small(const struct widgets_ctx *x)
     widgets_wrap(x, canvas_full(x->c), msg, THEME_WARN);
 }
 
+/* The line above the footer with models: the mode and how fair the
+ * comparison is, as of the sample shown. */
+static void view__fairness(const struct widgets_ctx *x, int y,
+                           const struct panels_entry *e)
+{
+    char buf[256];
+
+
+    snprintf(buf, sizeof(buf), "mode %s", e->fairness);
+    canvas_put_str(x->c, 0, y, buf, x->c->w, widgets_style(x, e->fair ? THEME_LABEL : THEME_WARN));
+}
+
+/* The screen with model panels: header (title, cores, machine line), the
+ * panels, the --pid table below them when trees are watched, the status
+ * (errors), the mode and fairness, the footer. */
+static void view__draw_models(struct view_state *v, const struct widgets_ctx *x,
+                              const struct panels_entry *e)
+{
+    struct canvas *c = x->c;
+    struct widgets_item items[8];
+    const char *fair = e->fairness;
+    bool status = v->status[0] != '\0' && strcmp(v->status, fair) != 0;
+    int bottom = c->h - 2 - (status ? 1 : 0);   /* first row below the body */
+    int y = 0, body, nitems, sum_lines, core_rows, table_h = 0, panel_h, shown = 0, trows;
+
+    view__title(v, x, y++);
+    body = bottom - y;
+    nitems = view__machine_items(v, x, items);
+    /* The header stays short: the panels are the point. */
+    core_rows = view__cores(v, x, y, c->h < 30 ? 1 : MAX(MIN(body / 10, 4), 1));
+    y += core_rows;
+    sum_lines = MIN(view__flow_height(items, nitems, c->w), c->h >= 40 ? 2 : 1);
+    y += widgets_flow(x, (struct canvas_rect){ 0, y, c->w, sum_lines }, items, nitems);
+    trows = view__table_rows(v);
+    /* A lesson's caption and verdicts sit just above the fairness line; the
+     * panels keep the rest. */
+    bottom -= lesson_view_draw(v->lesson, x, bottom, MAX((bottom - y) / 3, 0));
+    if (v->ntree > 0)
+        table_h = CLAMP(trows + 1, 4, MAX((bottom - y) / 3, 4));
+    panel_h = MAX(bottom - y - table_h, 0);
+    panels_draw(v->panels, x, (struct canvas_rect){ 0, y, c->w, panel_h }, v->shown, v->focus);
+    y += panel_h;
+    if (table_h > 0)
+        shown = view__table(v, x, y, MIN(table_h, bottom - y));
+    else
+        v->page = 0;
+    if (status)
+        canvas_put_str(c, 0, c->h - 3, v->status, c->w, widgets_style(x, THEME_WARN));
+    view__fairness(x, c->h - 2, e);
+    view__footer(v, x, c->h - 1, v->scroll, shown, trows);
+}
+
 void view_draw(struct view_state *v, const struct widgets_ctx *x)
 {
     struct canvas *c = x->c;
     struct widgets_item items[8];
     int nitems, y = 0, body, sum_lines, table_min, core_cap, core_rows, shown = 0;
     bool status = v->status[0] != '\0';
+    const struct panels_entry *e = v->panels != NULL ? panels_at(v->panels, v->shown) : NULL;
 
     canvas_clip(c, canvas_full(c));
     canvas_fill(c, canvas_full(c), ' ', widgets_style(x, THEME_NORMAL));
     if (c->w < VIEW_MIN_W || c->h < VIEW_MIN_H) {
         view__too_small(x);
+        return;
+    }
+    if (e != NULL && e->nmodel > 0) {
+        view__draw_models(v, x, e);
+        if (v->help)
+            view__help(v, x);
         return;
     }
     view__title(v, x, y++);
@@ -732,7 +908,8 @@ void view_draw(struct view_state *v, const struct widgets_ctx *x)
     core_rows = view__cores(v, x, y, core_cap);
     y += core_rows;
     y += widgets_flow(x, (struct canvas_rect){ 0, y, c->w, sum_lines }, items, nitems);
-    shown = view__table(v, x, y, c->h - 1 - (status ? 1 : 0) - y);
+    shown = view__table(v, x, y, c->h - 1 - (status ? 1 : 0) - y -
+                        lesson_view_draw(v->lesson, x, c->h - 1 - (status ? 1 : 0), body / 2));
     if (status)
         canvas_put_str(c, 0, c->h - 2, v->status, c->w, widgets_style(x, THEME_WARN));
     view__footer(v, x, c->h - 1, v->scroll, shown, view__table_rows(v));

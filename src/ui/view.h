@@ -16,12 +16,15 @@
 #include <stdint.h>
 
 #include "sample/sample.h"
+#include "ui/panels.h"
 #include "ui/widgets.h"
 
 #define VIEW_HIST 64                /* samples of history kept per core and for ctxt/s */
 #define VIEW_MIN_W 40               /* below this size only the "enlarge" notice shows */
 #define VIEW_MIN_H 10
 #define VIEW_STATUS_MAX 256
+
+struct player;
 
 struct view_tree {
     struct sample_tree t;           /* procs, tasks, cpu_on_core point into the arrays below */
@@ -44,8 +47,21 @@ struct view_state {
     struct sample_caps caps;        /* why[] strings are static: safe to keep */
     bool have_caps;
 
+    /* The model panels (owned by the ui), the entry shown, the model in
+     * focus (-1: all), and the model hosts' trees, which the panels show and
+     * the --pid table therefore leaves out. */
+    struct panels_state *panels;
+    int shown;
+    int focus;
+    pid_t model_pid[PANELS_MAX];
+    int nmodel_pid;
+    char workload[32];              /* "" without models */
+    bool goroutines;                /* the goroutines model runs: p/P keys */
+
     /* Interaction state, read by the drawing code. */
     bool paused;
+    bool frozen;                    /* the display stands still; the runs go on */
+    char frozen_at[64];             /* "06:20:01.3  -2.4 s" of the shown sample */
     bool help;
     int scroll;                     /* first task-table row shown */
     int page;                       /* task rows visible at the last draw (for PgUp/PgDn) */
@@ -53,6 +69,7 @@ struct view_state {
     char status[VIEW_STATUS_MAX];
     const char *theme_name;
     bool color;
+    const struct player *lesson;    /* --lesson: drawn by lesson_view.c, or NULL */
 };
 
 void view_init(struct view_state *v);
@@ -60,6 +77,10 @@ void view_free(struct view_state *v);
 
 /* Copies what the screen needs out of s (and caps, if not NULL). */
 void view_update(struct view_state *v, const struct sample *s, const struct sample_caps *caps);
+/* The machine part alone (m->cpu read), and a restart of its histories: a
+ * frozen screen rebuilds the header of a past sample from the panels' ring. */
+void view_update_machine(struct view_state *v, uint64_t seq, const struct sample_machine *m);
+void view_reset_history(struct view_state *v);
 
 /* Draws the whole screen into x->c (sized to the terminal). */
 void view_draw(struct view_state *v, const struct widgets_ctx *x);

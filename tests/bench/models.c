@@ -49,17 +49,17 @@ int main(int argc, char **argv)
     mu_sleep_ns(1000000000);
     model_snapshot(m, &a);
     struct mu_cpu c;
-    mu_measure(model_pid(m), 0, (uint64_t)(secs * 1e9), &c);
+    mu_measure2(model_pid(m), srv ? model_pid(srv) : 0, 0, (uint64_t)(secs * 1e9), &c);
     double cores = c.cores;
     model_snapshot(m, &b);
     double dt = (double)(b.t_ns - a.t_ns) / 1e9;
     uint64_t hist[PROBE_HIST_BUCKETS];
     for (unsigned i = 0; i < PROBE_HIST_BUCKETS; i++)
         hist[i] = b.hist[i] - a.hist[i];
-    printf("%s %s n=%ld%s%s: ready in %.0f ms, %.2f cores (demand %.2f, others %.2f), "
-           "%.0f units/s, %.1f MB/s",
+    printf("%s %s n=%ld%s%s: ready in %.0f ms, %.2f cores (run+wait %.2f, server %.2f, "
+           "rest of machine %.2f), %.0f units/s, %.1f MB/s",
            argv[1], argv[2], n, gil ? " gil" : "", offload ? " offload" : "", up / 1e6, cores,
-           c.demand, c.others,
+           c.demand, c.also_cores, c.others,
            (double)(b.units - a.units) / dt, (double)(b.bytes - a.bytes) / dt / 1e6);
     if (b.lat_count > a.lat_count)
         printf(", p50 %.2f ms, p99 %.2f ms", probe_hist_quantile(hist, 0.5) / 1e6,
@@ -71,6 +71,8 @@ int main(int argc, char **argv)
         printf(", %.0f GIL hand-offs/s (%.0f drop requests/s)",
                (double)(b.gil_handoffs - a.gil_handoffs) / dt,
                (double)(b.gil_drop_requests - a.gil_drop_requests) / dt);
+    uint64_t pss = mu_group_pss(model_pid(m));
+    printf(", Pss %.1f MiB (%.1f KiB/task)", pss / 1048576.0, pss / 1024.0 / (double)n);
     printf(", errors %llu\n  status: %s: %s\n", (unsigned long long)b.errors,
            probe_status_name(b.status), b.status_text);
     model_stop(m, 1000000000);

@@ -2,11 +2,14 @@
  * bench/sampler.c — what sampling costs: our sampler against htop, on the same
  * process with many threads, in the same run.
  *
- *   tests/bench/sampler [--threads N] [--seconds S] [--hz H] [--wake MS] [--no-htop]
+ *   tests/bench/sampler [--threads N] [--seconds S] [--hz H] [--wake MS] [--budget PCT]
+ *                       [--no-htop]
  *
  * A child starts N threads (small stacks). By default they sleep for good; with
  * --wake MS each wakes every MS milliseconds (every task then runs between
- * samples: the sampler's worst case). The sampler watches the child at H Hz for
+ * samples: the sampler's worst case). --budget sets the sampler's per-task read
+ * budget in % of the interval (100: read every task every sample, to see what
+ * full coverage costs). The sampler watches the child at H Hz for
  * S seconds; its CPU time per sample is this thread's CPU clock around
  * sampler_sample(), its share of a core is that CPU time over the wall time.
  * Then `htop -d 1 -p PID` runs in a pseudo-terminal (200x50, TERM=xterm, a
@@ -35,6 +38,7 @@
 #include "util.h"
 
 static long wake_ms;
+static unsigned budget_pct;         /* 0: the sampler's default */
 
 static void *bench__sleeper(void *arg)
 {
@@ -137,7 +141,8 @@ static void bench__run_sampler(pid_t child, int nthreads, double seconds, double
 {
     struct sampler *s;
     const struct sample *out;
-    int r = sampler_new(NULL, &s);
+    struct sampler_opts o = { .budget_pct = budget_pct };
+    int r = sampler_new(&o, &s);
     if (r < 0)
         util_die(1, "sampler_new: %s", strerror(-r));
     if ((r = sampler_watch(s, child, "bench")) < 0)
@@ -309,6 +314,7 @@ int main(int argc, char **argv)
         { "hz", required_argument, NULL, 'z' },
         { "wake", required_argument, NULL, 'w' },
         { "no-htop", no_argument, NULL, 'n' },
+        { "budget", required_argument, NULL, 'b' },
         { NULL, 0, NULL, 0 },
     };
     int c;
@@ -319,9 +325,10 @@ int main(int argc, char **argv)
         case 'z': hz = atof(optarg); break;
         case 'w': wake_ms = atol(optarg); break;
         case 'n': htop = false; break;
+        case 'b': budget_pct = (unsigned)atoi(optarg); break;
         default:
             fprintf(stderr, "usage: %s [--threads N] [--seconds S] [--hz H] [--wake MS] "
-                    "[--no-htop]\n", argv[0]);
+                    "[--budget PCT] [--no-htop]\n", argv[0]);
             return 2;
         }
     }
@@ -353,6 +360,8 @@ int main(int argc, char **argv)
     printf("reproduce: %s --threads %d --seconds %g --hz %g", argv[0], nthreads, seconds, hz);
     if (wake_ms > 0)
         printf(" --wake %ld", wake_ms);
+    if (budget_pct > 0)
+        printf(" --budget %u", budget_pct);
     printf("%s\n", htop ? "" : " --no-htop");
     return 0;
 }
