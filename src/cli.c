@@ -31,6 +31,7 @@ enum {
     OPT_MODELS,
     OPT_GIL,
     OPT_OFFLOAD,
+    OPT_GOMAXPROCS,
     OPT_MODE,
     OPT_TURN,
     OPT_DATA_SIZE,
@@ -60,6 +61,7 @@ static const struct option cli__long[] = {
     { "tasks",     required_argument, NULL, 'n' },
     { "gil",       no_argument,       NULL, OPT_GIL },
     { "offload",   no_argument,       NULL, OPT_OFFLOAD },
+    { "gomaxprocs", required_argument, NULL, OPT_GOMAXPROCS },
     { "mode",      required_argument, NULL, OPT_MODE },
     { "turn",      required_argument, NULL, OPT_TURN },
     { "data-size", required_argument, NULL, OPT_DATA_SIZE },
@@ -84,12 +86,13 @@ static void cli__help(FILE *f)
     fputs(
 "Usage: schedwatch [OPTION]...\n"
 "Watch concurrency models compete, live, in the terminal: the same workload run\n"
-"by OS processes, OS threads and an event loop, side by side, with per-core\n"
-"activity, run queues, task states, memory and context switches from /proc.\n"
+"by OS processes, OS threads, an event loop and goroutines (our own M:N\n"
+"runtime), side by side, with per-core activity, run queues, task states,\n"
+"memory and context switches from /proc.\n"
 "\n"
 "Models and workload:\n"
 "      --models LIST      models to run, in this order, separated by commas:\n"
-"                         procs, threads, loop; or none (default: all; none\n"
+"                         procs, threads, loop, goroutines; or none (default: all; none\n"
 "                         when --pid is given)\n"
 "  -w, --workload NAME    cpu, io, mixed, lock, fanout, spawn or pingpong\n"
 "                         (default cpu)\n"
@@ -97,6 +100,8 @@ static void cli__help(FILE *f)
 "      --gil              threads hold one global interpreter lock to compute,\n"
 "                         handed over every 5 ms, as CPython does\n"
 "      --offload          the loop sends CPU work to libuv's thread pool\n"
+"      --gomaxprocs N     goroutines: Ps of the runtime, 1 to 64 (default: the\n"
+"                         cores the model may use)\n"
 "      --mode MODE        shared (all on all cores), split (each model pinned to\n"
 "                         its own cores) or turns (one model at a time); default\n"
 "                         split with 8 cores or more, turns below\n"
@@ -364,6 +369,14 @@ enum cli_status cli_parse(int argc, char **argv, struct config *cfg)
         case OPT_OFFLOAD:
             cfg->run.offload = true;
             break;
+        case OPT_GOMAXPROCS: {
+            long procs;
+            if (util_parse_long(optarg, 1, MODEL_PROCS_MAX, &procs) < 0)
+                return cli__usage_error("--gomaxprocs '%s': give a number from 1 to %d", optarg,
+                                        MODEL_PROCS_MAX);
+            cfg->run.gomaxprocs = (uint32_t)procs;
+            break;
+        }
         case OPT_MODE:
             if (run_mode_parse(optarg, &cfg->run.mode) < 0)
                 return cli__usage_error("--mode '%s': unknown; choose shared, split or turns",
@@ -469,6 +482,9 @@ enum cli_status cli_parse(int argc, char **argv, struct config *cfg)
         return cli__usage_error("--gil applies to the threads model, which is not running");
     if (cfg->run.offload && !cli__has_model(&cfg->run, PROBE_MODEL_LOOP))
         return cli__usage_error("--offload applies to the loop model, which is not running");
+    if (cfg->run.gomaxprocs && !cli__has_model(&cfg->run, PROBE_MODEL_GOROUTINES))
+        return cli__usage_error("--gomaxprocs applies to the goroutines model, which is not "
+                                "running");
     for (int k = 0; k < PROBE_MODEL_COUNT; k++) {
         if (tasks_given[k] && !cli__has_model(&cfg->run, (enum probe_model)k))
             return cli__usage_error("--tasks %s=...: the %s model is not running",

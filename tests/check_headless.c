@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +167,8 @@ START_TEST(test_cpu_turns)
     char json[256], csv[256];
     snprintf(json, sizeof(json), "/tmp/sw-headless-%d.json", (int)getpid());
     snprintf(csv, sizeof(csv), "/tmp/sw-headless-%d.csv", (int)getpid());
-    char *argv[] = { "schedwatch", "--headless", "-d", "14s", "--models", "procs,threads,loop",
+    char *argv[] = { "schedwatch", "--headless", "-d", "17s", "--models",
+                     "procs,threads,loop,goroutines",
                      "-w", "cpu", "--mode", "turns", "--turn", "4s", "--json", json,
                      "--csv", csv, NULL };
     struct child c;
@@ -184,26 +186,42 @@ START_TEST(test_cpu_turns)
     load_json(json, &doc);
     const struct jsonr *samples = jsonr_get(&doc, "samples");
     ck_assert_ptr_nonnull(samples);
-    ck_assert_uint_ge(samples->n, 100);             /* 10 Hz for 14 s, with slack */
+    ck_assert_uint_ge(samples->n, 120);             /* 10 Hz for 17 s, with slack */
     const struct jsonr *sum = jsonr_get(jsonr_get(&doc, "summary"), "models");
     ck_assert_ptr_nonnull(sum);
     double procs = jsonr_num(model_in(sum, "procs"), "cores", -1);
     double threads = jsonr_num(model_in(sum, "threads"), "cores", -1);
     double loop = jsonr_num(model_in(sum, "loop"), "cores", -1);
+    double go = jsonr_num(model_in(sum, "goroutines"), "cores", -1);
     /* 2 cores: the loop is one thread; the others use both cores in their turn. */
     ck_assert_msg(loop > 0.5 && loop <= 1.1, "loop used %.2f cores", loop);
     ck_assert_msg(procs >= 1.6, "procs used %.2f cores", procs);
     ck_assert_msg(threads >= 1.6, "threads used %.2f cores", threads);
-    /* Every sample names all three models, and while one runs the others wait. */
-    int waiting_seen = 0;
+    ck_assert_msg(go >= 1.6, "goroutines used %.2f cores", go);
+    /* Every sample names all four models, and while one runs the others wait.
+     * In its turn the goroutine runtime's own figures come through: two Ps
+     * (the cores), switches and sysmon's preemptions. */
+    int waiting_seen = 0, go_seen = 0;
     for (size_t i = 0; i < samples->n; i++) {
         const struct jsonr *ms = jsonr_get(&samples->kids[i], "models");
-        ck_assert_uint_eq(ms->n, 3);
+        ck_assert_uint_eq(ms->n, 4);
         for (size_t k = 0; k < ms->n; k++)
             if (strcmp(jsonr_str(&ms->kids[k], "state"), "waiting its turn") == 0)
                 waiting_seen++;
+        const struct jsonr *g = model_in(ms, "goroutines");
+        const struct jsonr *rt = jsonr_get(g, "runtime");
+        ck_assert_ptr_nonnull(g);
+        if (strcmp(jsonr_str(g, "state"), "running") == 0 && rt != NULL &&
+            jsonr_num(g, "runtime_switches_per_s", 0) > 0) {
+            cpu_set_t set;
+            ck_assert_int_eq(sched_getaffinity(0, sizeof(set), &set), 0);
+            ck_assert_int_eq((int)jsonr_num(rt, "gomaxprocs", -1), CPU_COUNT(&set));
+            if (jsonr_num(rt, "preemptions_per_s", 0) > 0)
+                go_seen++;
+        }
     }
     ck_assert_int_gt(waiting_seen, 100);
+    ck_assert_int_gt(go_seen, 10);
     int nsamples = (int)samples->n;
     jsonr_free(&doc);
 
@@ -213,7 +231,7 @@ START_TEST(test_cpu_turns)
     int rows = 0;
     for (char *p = csvt; *p; p++)
         rows += *p == '\n';
-    ck_assert_int_eq(rows - 1, 3 * nsamples);
+    ck_assert_int_eq(rows - 1, 4 * nsamples);
     free(csvt);
     free(out);
     unlink(json);
@@ -405,6 +423,8 @@ START_TEST(test_usage_errors)
         { "--models", "loop", "--gil", NULL },
         { "--headless", "--models", "procs,procs", NULL },
         { "--headless", "--data-size", "12Q", NULL },
+        { "--models", "loop", "--gomaxprocs", "2" },
+        { "--headless", "--gomaxprocs", "0", NULL },
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         char *argv[6] = { "schedwatch" };

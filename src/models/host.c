@@ -30,7 +30,7 @@
 
 /* Every model host: a new model is one file and one line here. */
 static const struct host_model *const host__models[] = {
-    &host_procs, &host_threads, &host_loop, &host_latency,
+    &host_procs, &host_threads, &host_loop, &host_goroutines, &host_latency,
 };
 
 static const struct host_model *host__find(const char *name)
@@ -111,6 +111,11 @@ enum host_ctl_result host_ctl(struct host *h)
         return HOST_CTL_PAUSE;
     case MODEL_OP_RESTART:
         return HOST_CTL_REEXEC;
+    case MODEL_OP_PROCS:
+        if (msg.arg == 0 || msg.arg > MODEL_PROCS_MAX || msg.arg == h->procs)
+            return HOST_CTL_NONE;
+        h->procs = msg.arg;
+        return HOST_CTL_PROCS;
     }
     return HOST_CTL_NONE;
 }
@@ -147,6 +152,8 @@ void host_reexec(struct host *h)
         ARG("--offload");
     if (h->paused)
         ARG("--paused");
+    if (h->procs)
+        ARG("--procs"), ARGF("%u", h->procs);
     argv[n] = NULL;
 #undef ARG
 #undef ARGF
@@ -157,7 +164,7 @@ void host_reexec(struct host *h)
 static int host__parse(struct host *h, int argc, char **argv, int *board_fd, pid_t *ppid)
 {
     enum { O_BOARD = 256, O_CTL, O_LISTEN, O_DATA, O_CHUNK, O_PORT, O_RESP, O_TABLE,
-           O_LAT, O_PPID, O_GIL, O_OFFLOAD, O_PAUSED, O_HOST };
+           O_LAT, O_PPID, O_GIL, O_OFFLOAD, O_PAUSED, O_HOST, O_PROCS };
     static const struct option opts[] = {
         { "host", required_argument, NULL, O_HOST },
         { "board-fd", required_argument, NULL, O_BOARD },
@@ -173,6 +180,7 @@ static int host__parse(struct host *h, int argc, char **argv, int *board_fd, pid
         { "gil", no_argument, NULL, O_GIL },
         { "offload", no_argument, NULL, O_OFFLOAD },
         { "paused", no_argument, NULL, O_PAUSED },
+        { "procs", required_argument, NULL, O_PROCS },
         { NULL, 0, NULL, 0 },
     };
     long v;
@@ -240,6 +248,11 @@ static int host__parse(struct host *h, int argc, char **argv, int *board_fd, pid
             break;
         case O_PAUSED:
             h->paused = true;
+            break;
+        case O_PROCS:
+            if (util_parse_long(optarg, 1, MODEL_PROCS_MAX, &v) < 0)
+                return -EINVAL;
+            h->procs = (unsigned)v;
             break;
         default:
             return -EINVAL;

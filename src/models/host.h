@@ -22,6 +22,7 @@ struct host {
     struct work_params work;
     uint32_t asked;                 /* tasks asked; work.ntasks is what runs */
     bool gil, offload, paused;
+    unsigned procs;                 /* goroutines: GOMAXPROCS asked, 0 = default */
     uint64_t latency_ns;            /* latency server */
     const char *exe;                /* for re-exec */
     char limit_why[PROBE_STATUS_MAX];
@@ -37,7 +38,8 @@ struct host_model {
     uint32_t workloads;
 };
 
-extern const struct host_model host_procs, host_threads, host_loop, host_latency;
+extern const struct host_model host_procs, host_threads, host_loop, host_goroutines,
+    host_latency;
 
 /* The host of a model kind; NULL when there is none (yet). */
 const struct host_model *host_model_of(enum probe_model kind);
@@ -47,6 +49,7 @@ enum host_ctl_result {
     HOST_CTL_EXIT,          /* EOF: the monitor is gone or wants us gone */
     HOST_CTL_PAUSE,         /* h->paused changed */
     HOST_CTL_REEXEC,        /* config changed: call host_reexec() after tearing down */
+    HOST_CTL_PROCS,         /* h->procs changed: apply it live (goroutines) */
 };
 
 /* Reads and applies one control message (the fd is non-blocking). */

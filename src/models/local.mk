@@ -2,7 +2,8 @@
 # src/work (the workloads) is built from here too.
 libsw_a_SOURCES += src/work/work.c src/work/work.h src/work/task.c src/work/task.h \
 	src/models/models.c src/models/models.h src/models/host.c src/models/host.h \
-	src/models/procs.c src/models/threads.c src/models/loop.c src/models/latency.c
+	src/models/procs.c src/models/threads.c src/models/loop.c src/models/latency.c \
+	src/models/goroutines.c
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_work tests/check_models

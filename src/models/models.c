@@ -46,6 +46,9 @@ struct model {
 
 /* --- limits ------------------------------------------------------------ */
 
+/* Goroutines: the runtime reserves 1<<20 stacks; leave room for the host's own. */
+#define MODEL_GOROUTINES_MAX ((1u << 20) - 1024)
+
 static long models__read_long(const char *path)
 {
     FILE *f = fopen(path, "re");
@@ -150,6 +153,9 @@ uint32_t model_limit(const struct model_spec *spec, char *why, size_t whylen)
                             "vm.max_map_count %llu", (unsigned long long)maps);
         }
     }
+    if (spec->kind == PROBE_MODEL_GOROUTINES)   /* the runtime's stack arena (gort.h) */
+        models__cap(&n, MODEL_GOROUTINES_MAX, why, whylen, "%llu goroutines per runtime",
+                    (unsigned long long)MODEL_GOROUTINES_MAX);
     /* Descriptors: a socket per io task (the latency server: per connection);
      * procs' host holds two pipe ends per worker for cpu and pingpong. */
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) {
@@ -306,6 +312,8 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         ARG("--gil");
     if (spec->offload)
         ARG("--offload");
+    if (spec->procs)
+        ARG("--procs"), ARGF("%u", spec->procs);
     argv[n] = NULL;
 #undef ARG
 #undef ARGF

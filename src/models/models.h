@@ -2,7 +2,7 @@
  * models.h — the monitor's side of the model hosts.
  *
  * A model host is a child process (`/proc/self/exe --host MODEL ...`, argv[0]
- * sw-procs, sw-threads, sw-loop, sw-latency) in its own process group. The
+ * sw-procs, sw-threads, sw-loop, sw-goroutines, sw-latency) in its own process group. The
  * monitor creates its probe board (memfd) and its control pipe before fork;
  * the host inherits both across exec. The host exits when the control pipe
  * reaches EOF and dies with the monitor (PR_SET_PDEATHSIG), so nothing
@@ -32,7 +32,10 @@ enum model_op {
     MODEL_OP_OFFLOAD,       /* arg: 0/1, loop only        (host restarts) */
     MODEL_OP_PAUSE,         /* arg: 1 pause, 0 resume */
     MODEL_OP_RESTART,       /* arg: unused */
+    MODEL_OP_PROCS,         /* arg: GOMAXPROCS, goroutines only (live, no restart) */
 };
+
+#define MODEL_PROCS_MAX 64           /* GOMAXPROCS at most (the runtime's P rows) */
 
 struct model_ctl {
     uint32_t op;            /* enum model_op */
@@ -44,6 +47,7 @@ struct model_spec {
     struct work_params work;        /* work.ntasks: tasks asked */
     bool gil;                       /* threads: a global interpreter lock */
     bool offload;                   /* loop: CPU chunks to uv_queue_work */
+    unsigned procs;                 /* goroutines: GOMAXPROCS; 0 = cores in the affinity mask */
     bool strict;                    /* refuse when the limits cannot take ntasks
                                        (default: run the most it safely can) */
     const cpu_set_t *affinity;      /* NULL: every core */

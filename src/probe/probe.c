@@ -305,8 +305,11 @@ int probe_snapshot(const void *board, size_t size, struct probe_snapshot *snap)
         snap->spawn_ns = LD(h->spawn_ns);
         snap->base_rss = LD(h->base_rss);
         snap->base_pss = LD(h->base_pss);
-        for (size_t i = 0; i < PROBE_GORT_BYTES; i++)
-            snap->gort[i] = atomic_load_explicit((_Atomic unsigned char *)&h->gort[i], RLX);
+        /* Word by word: the runtime writes 8-byte fields, each read whole. */
+        for (size_t i = 0; i < PROBE_GORT_BYTES; i += sizeof(uint64_t)) {
+            uint64_t v = atomic_load_explicit((_Atomic uint64_t *)(void *)&h->gort[i], RLX);
+            memcpy(&snap->gort[i], &v, sizeof(v));
+        }
 
         const struct probe_slot *s = (const struct probe_slot *)(h + 1);
         uint32_t n = MIN(snap->nslots, snap->slots_cap);

@@ -36,14 +36,16 @@
 #include <stdint.h>
 
 #define PROBE_MAGIC         0x42505753u     /* "SWPB" little-endian */
-#define PROBE_ABI           2u
+#define PROBE_ABI           3u
 #define PROBE_SLOTS_MAX     65536u
 #define PROBE_HIST_SUB_BITS 4u
 #define PROBE_HIST_SUB      (1u << PROBE_HIST_SUB_BITS)     /* buckets per power of two */
 /* ns below 16 exactly, then 16 buckets per octave up to 2^40 ns (~18 min) */
 #define PROBE_HIST_BUCKETS  ((40u - PROBE_HIST_SUB_BITS + 1) * PROBE_HIST_SUB)
 #define PROBE_STATUS_MAX    160
-#define PROBE_GORT_BYTES    8192            /* the goroutine runtime's block */
+/* The goroutine runtime's block: its fixed part (header, 64 P rows, 128 M rows:
+ * gort_probe_size(0), about 37 KiB) and G rows of 64 bytes for the rest. */
+#define PROBE_GORT_BYTES    65536
 
 enum probe_model {
     PROBE_MODEL_NONE = 0,
@@ -172,7 +174,7 @@ struct probe_snapshot {
     uint64_t gil_handoffs, gil_drop_requests, gil_wait_ns;
     uint64_t spawned, spawn_ns;
     uint64_t base_rss, base_pss;
-    unsigned char gort[PROBE_GORT_BYTES];
+    _Alignas(8) unsigned char gort[PROBE_GORT_BYTES];   /* copy of the runtime's block */
     struct probe_slot *slots;       /* plain copies; read with the same atomics API */
     uint32_t slots_cap;             /* entries slots can hold */
 };

@@ -41,6 +41,8 @@ static void report__config(struct json *j, const struct run *r, uint64_t interva
     json_kv_num(j, "turn_s", o->turn_ns / 1e9);
     json_kv_bool(j, "gil", o->gil);
     json_kv_bool(j, "offload", o->offload);
+    if (o->gomaxprocs)
+        json_kv_uint(j, "gomaxprocs", o->gomaxprocs);
     json_key(j, "models");
     json_array_begin(j);
     for (int i = 0; i < o->nmodels; i++) {
@@ -149,6 +151,26 @@ static void report__figs_json(struct json *j, const struct run_figs *f)
         if (f->state_count[k] > 0)
             json_kv_int(j, probe_state_name((enum probe_state)k), f->state_count[k]);
     json_object_end(j);
+    if (f->go_ok) {
+        /* the goroutine runtime's own figures */
+        json_key(j, "runtime");
+        json_object_begin(j);
+        json_kv_int(j, "gomaxprocs", f->go_procs);
+        json_key(j, "runq");
+        json_array_begin(j);
+        for (int i = 0; i < f->go_procs; i++)
+            json_num(j, f->go_runq[i] + (f->go_runnext[i] ? 1 : 0));
+        json_array_end(j);
+        json_kv_uint(j, "globrunq", f->go_globrunq);
+        json_kv_num(j, "steals_per_s", f->go_steals_per_s);
+        json_kv_num(j, "preemptions_per_s", f->go_preempt_per_s);
+        json_kv_num(j, "netpoll_wakes_per_s", f->go_netpoll_per_s);
+        json_kv_int(j, "ms_running", f->go_ms_running);
+        json_kv_int(j, "ms_spinning", f->go_ms_spinning);
+        json_kv_int(j, "ms_idle", f->go_ms_idle);
+        json_kv_int(j, "ms_syscall", f->go_ms_syscall);
+        json_object_end(j);
+    }
     json_object_end(j);
 }
 

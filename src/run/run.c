@@ -44,6 +44,7 @@
 struct run__win {
     uint64_t t_ns;
     uint64_t units, bytes, rtsw;
+    uint64_t steals, preempts, netpoll;     /* goroutines: runtime counters */
     float    cpu_pct, vcsw, ivcsw, wait;
     bool     wait_ok;
 };
@@ -66,6 +67,10 @@ struct run__model {
     int      wpos, wn;
     /* averages over the active, warmed-up time (for summaries) */
     double   acc_s, acc_cores, acc_units;
+    /* goroutines: the runtime's block, validated (gort_probe_copy), and its totals */
+    unsigned char *gort;
+    struct gort_probe_totals gtot;
+    bool     gort_ok;
 };
 
 struct run {
@@ -103,12 +108,13 @@ int run_mode_parse(const char *s, enum run_mode *out)
 
 bool run_model_available(enum probe_model k)
 {
-    return k == PROBE_MODEL_PROCS || k == PROBE_MODEL_THREADS || k == PROBE_MODEL_LOOP;
+    return k == PROBE_MODEL_PROCS || k == PROBE_MODEL_THREADS || k == PROBE_MODEL_LOOP ||
+           k == PROBE_MODEL_GOROUTINES;
 }
 
 const char *run_models_available(void)
 {
-    return "procs, threads, loop";
+    return "procs, threads, loop, goroutines";
 }
 
 uint32_t run_default_tasks(enum work_kind w, enum probe_model k)
@@ -262,6 +268,8 @@ static int run__start_model(struct run *r, struct run__model *rm)
     spec.work.port = r->port;
     spec.gil = r->o.gil;
     spec.offload = r->o.offload;
+    if (rm->kind == PROBE_MODEL_GOROUTINES)
+        spec.procs = r->o.gomaxprocs;
     spec.affinity = rm->pinned ? &rm->aff : NULL;
 
     char err[256];
@@ -393,6 +401,7 @@ void run_stop(struct run *r)
     for (int i = 0; i < r->n; i++) {
         probe_snapshot_free(&r->mod[i].snap);
         free(r->mod[i].hist);
+        free(r->mod[i].gort);
     }
     free(r);
 }
@@ -455,9 +464,50 @@ static void run__runtime(struct run__model *rm, uint64_t *rtsw, const char **wha
             *what = "GIL hand-offs";
         }
         break;
+    case PROBE_MODEL_GOROUTINES: {
+        if (!rm->gort_ok)
+            break;
+        const struct gort_probe_hdr *gh = gort_probe_hdr(rm->gort);
+        *rtsw = rm->gtot.switches;
+        *what = "G switches";
+        /* runnable Gs: the global queue, every P's local queue and runnext */
+        double q = (double)gh->globrunq;
+        for (uint32_t i = 0; i < gh->gomaxprocs && i < gh->max_p; i++) {
+            const struct gort_probe_p *pr = gort_probe_prow(rm->gort, i);
+            q += pr->runq_len + (pr->runnext != 0);
+        }
+        *queue = q;
+        *queue_ok = true;
+        break;
+    }
     default:
         break;
     }
+}
+
+/* goroutines: the runtime's gauges, as of this snapshot */
+static void run__go_figures(struct run__model *rm)
+{
+    struct run_figs *f = &rm->figs;
+    f->go_ok = rm->gort_ok;
+    if (!rm->gort_ok)
+        return;
+    const struct gort_probe_hdr *gh = gort_probe_hdr(rm->gort);
+    f->go_procs = (int)MIN(gh->gomaxprocs, (uint32_t)RUN_GO_MAX_P);
+    for (int i = 0; i < RUN_GO_MAX_P; i++) {
+        const struct gort_probe_p *pr = gort_probe_prow(rm->gort, (uint32_t)i);
+        bool live = i < f->go_procs && (uint32_t)i < gh->max_p;
+        f->go_runq[i] = live ? pr->runq_len : 0;
+        f->go_runnext[i] = live && pr->runnext != 0;
+        f->go_p_m[i] = live ? pr->m : -1;
+    }
+    f->go_globrunq = gh->globrunq;
+    f->go_ms_running = (int)rm->gtot.ms_running;
+    f->go_ms_spinning = (int)rm->gtot.ms_spinning;
+    f->go_ms_idle = (int)rm->gtot.ms_idle;
+    f->go_ms_syscall = (int)rm->gtot.ms_syscall;
+    for (int k = 0; k < GORT_PG_NSTATES; k++)
+        f->go_gs[k] = rm->gtot.gstate[k];
 }
 
 static void run__window_push(struct run__model *rm, const struct run__win *w)
@@ -485,6 +535,16 @@ static void run__figures(struct run *r, struct run__model *rm, const struct samp
     if (p->generation != rm->generation) {
         rm->generation = p->generation;
         run__reset_window(rm);
+    }
+    if (rm->kind == PROBE_MODEL_GOROUTINES) {
+        if (rm->gort == NULL)
+            rm->gort = xmalloc(PROBE_GORT_BYTES);
+        rm->gort_ok = gort_probe_copy(rm->gort, PROBE_GORT_BYTES, p->gort,
+                                      PROBE_GORT_BYTES) == 0;
+        if (rm->gort_ok)
+            gort_probe_totals(rm->gort, &rm->gtot);
+        else
+            memset(&rm->gtot, 0, sizeof(rm->gtot));
     }
 
     switch (p->status) {
@@ -516,6 +576,9 @@ static void run__figures(struct run *r, struct run__model *rm, const struct samp
     for (int i = 0; i < t->ntask; i++)
         if (t->tasks[i].wait_ok)
             w.wait_ok = true;
+    w.steals = rm->gtot.steals;
+    w.preempts = rm->gtot.preemptions;
+    w.netpoll = rm->gtot.netpoll_wakes;
     const char *what;
     run__runtime(rm, &w.rtsw, &what, &f->rt_queue, &f->rt_queue_ok);
     f->rt_switch_what = what;
@@ -563,6 +626,12 @@ static void run__figures(struct run *r, struct run__model *rm, const struct samp
         f->units_per_s = (nw->units - ow->units) / dt;
         f->bytes_per_s = (nw->bytes - ow->bytes) / dt;
         f->rt_switch_per_s = what != NULL ? (nw->rtsw - ow->rtsw) / dt : 0;
+        if (rm->kind == PROBE_MODEL_GOROUTINES) {
+            f->go_switch_per_s = f->rt_switch_per_s;
+            f->go_steals_per_s = (nw->steals - ow->steals) / dt;
+            f->go_preempt_per_s = (nw->preempts - ow->preempts) / dt;
+            f->go_netpoll_per_s = (nw->netpoll - ow->netpoll) / dt;
+        }
         uint64_t d[PROBE_HIST_BUCKETS];
         uint64_t cnt = 0;
         const uint64_t *hn = rm->hist[run__widx(rm, 0)], *ho = rm->hist[run__widx(rm, n - 1)];
@@ -580,6 +649,8 @@ static void run__figures(struct run *r, struct run__model *rm, const struct samp
         double span = (s->m.t_ns - p->start_ns) / 1e9;
         f->loop_idle_pct = span > 0 ? 100.0 * (p->loop_idle_ns / 1e9) / span : 0;
     }
+    if (rm->kind == PROBE_MODEL_GOROUTINES)
+        run__go_figures(rm);
     if (p->spawned > 0) {
         f->create_ok = true;
         f->create_ns = (double)p->spawn_ns / p->spawned;
@@ -718,6 +789,33 @@ int run_set_offload(struct run *r, bool on)
     r->o.offload = on;
     r->err[0] = '\0';
     return run__restart_kind(r, PROBE_MODEL_LOOP);
+}
+
+int run_set_procs(struct run *r, uint32_t n)
+{
+    int rc = -ENOENT;
+
+    r->err[0] = '\0';
+    if (n < 1 || n > MODEL_PROCS_MAX) {
+        snprintf(r->err, sizeof(r->err), "GOMAXPROCS %u: choose 1 to %d", n, MODEL_PROCS_MAX);
+        return -EINVAL;
+    }
+    for (int i = 0; i < r->n; i++) {
+        struct run__model *rm = &r->mod[i];
+        if (rm->kind != PROBE_MODEL_GOROUTINES || rm->m == NULL)
+            continue;
+        /* Live: the host calls gort_set_procs; a host stopped for turns
+         * applies it when its turn comes. */
+        struct model_ctl msg = { MODEL_OP_PROCS, n };
+        rc = model_send(rm->m, &msg);
+        if (rc < 0)
+            snprintf(r->err, sizeof(r->err), "GOMAXPROCS: %s", strerror(-rc));
+    }
+    if (rc == -ENOENT)
+        snprintf(r->err, sizeof(r->err), "GOMAXPROCS: the goroutines model is not running");
+    else
+        r->o.gomaxprocs = n;
+    return rc;
 }
 
 int run_set_mode(struct run *r, enum run_mode m)

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gort/gort_probe.h"
 #include "models/models.h"
 #include "probe/probe.h"
 #include "sample/sample.h"
@@ -28,6 +29,7 @@ struct sampler;
 #define RUN_MAX_MODELS 4
 #define RUN_WINDOW     10
 #define RUN_MAX_TASKS  1000000
+#define RUN_GO_MAX_P   GORT_PROBE_MAX_P     /* P rows of the goroutine runtime */
 
 enum run_mode { RUN_MODE_SHARED, RUN_MODE_SPLIT, RUN_MODE_TURNS, RUN_MODE_COUNT };
 
@@ -43,6 +45,8 @@ struct run_opts {
     uint64_t data_size;                         /* cpu, mixed: dataset bytes */
     uint64_t latency_ns;                        /* io, mixed: the server's latency */
     uint32_t resp_size;                         /* io, mixed: response bytes */
+    uint32_t gomaxprocs;                        /* goroutines: GOMAXPROCS; 0 = the cores
+                                                   the model may use */
 };
 
 /* What one model is doing, as the screen shows it. */
@@ -107,6 +111,27 @@ struct run_figs {
     /* costs, when the workload measures them */
     double   create_ns;                 /* spawn: creation + exit per task */
     bool     create_ok;
+
+    /* goroutines: the runtime's own view, read from the gort block of its
+     * board (src/gort/gort_probe.h). Valid when go_ok. Rates are over the
+     * same window as units_per_s; queue lengths and M counts are as of now. */
+    bool     go_ok;
+    int      go_procs;                  /* GOMAXPROCS now (P rows in use: go_runq[0..go_procs)) */
+    uint32_t go_runq[RUN_GO_MAX_P];     /* per P: local run queue length (0..256) */
+    bool     go_runnext[RUN_GO_MAX_P];  /* per P: a G waits in its runnext slot */
+    int      go_p_m[RUN_GO_MAX_P];      /* per P: M row holding it, -1 none (idle) */
+    uint64_t go_globrunq;               /* global run queue length */
+    double   go_steals_per_s;           /* goroutines stolen between Ps, per second */
+    int      go_ms_running;             /* Ms holding a P, running Gs or the scheduler */
+    int      go_ms_spinning;            /* Ms holding a P, looking for work to steal */
+    int      go_ms_idle;                /* Ms parked without a P (or in the netpoller) */
+    int      go_ms_syscall;             /* Ms whose G is in a blocking system call */
+    double   go_switch_per_s;           /* G switches (a G started or resumed) per second;
+                                           the same figure as rt_switch_per_s */
+    double   go_preempt_per_s;          /* Gs that yielded at sysmon's request, per second */
+    double   go_netpoll_per_s;          /* Gs readied by the netpoller, per second */
+    uint64_t go_gs[GORT_PG_NSTATES];    /* goroutines per runtime state (enum gort_probe_gstate:
+                                           idle, runnable, running, waiting, syscall, dead) */
 };
 
 struct run;
@@ -138,6 +163,9 @@ int  run_set_workload(struct run *r, enum work_kind w);
 int  run_set_tasks(struct run *r, enum probe_model kind, uint32_t n);   /* PROBE_MODEL_NONE: all */
 int  run_set_gil(struct run *r, bool on);
 int  run_set_offload(struct run *r, bool on);
+/* GOMAXPROCS of the goroutines model, live (no restart): 1..MODEL_PROCS_MAX;
+ * -EINVAL out of range, -ENOENT when the goroutines model is not running. */
+int  run_set_procs(struct run *r, uint32_t n);
 int  run_set_mode(struct run *r, enum run_mode m);
 int  run_restart(struct run *r);
 const char *run_error(const struct run *r);
