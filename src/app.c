@@ -293,9 +293,19 @@ static void app__model_action(struct app *app, enum ui_action a)
     case UI_ACT_RESTART:
         run_restart(r);
         break;
+    case UI_ACT_GOMAXPROCS_UP:
+    case UI_ACT_GOMAXPROCS_DOWN:
+        /* The ui offers p/P only while a goroutines model runs. */
+        for (int i = 0; i < run_count(r); i++) {
+            const struct run_figs *f = run_figs(r, i);
+            if (f->kind != PROBE_MODEL_GOROUTINES || f->go_procs <= 0)
+                continue;
+            int n = f->go_procs + (a == UI_ACT_GOMAXPROCS_UP ? 1 : -1);
+            if (n >= 1 && n <= 256)
+                run_set_procs(r, (uint32_t)n);
+        }
+        break;
     default:
-        /* GOMAXPROCS: the ui offers p/P only while a goroutines model runs,
-         * and none runs in this build. */
         break;
     }
     app__status(app);
