@@ -266,6 +266,46 @@ START_TEST(test_binary_records)
 }
 END_TEST
 
+/* What CI keeps of the screen: ten seconds of the default run, all four models. */
+START_TEST(test_binary_records_four_panels)
+{
+    const char *bin = getenv("SW_BIN");
+    char path[512], *last;
+    struct pty *p;
+    int status;
+    ck_assert_msg(bin != NULL, "SW_BIN is not set");
+    tmpname(path, sizeof(path), "four");
+    const char *argv[] = { bin, "-d", "10s", "--record", path, "--size", "160x45", NULL };
+    ck_assert_int_eq(pty_spawn(&p, argv, 160, 45, NULL), 0);
+    ck_assert_int_eq(pty_wait_exit(p, 60000, &status), 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+    ck_assert(pty_termios_restored(p));
+    pty_free(p);
+
+    int events = check_cast(path, 160, 45, &last);
+    ck_assert_int_ge(events, 20);
+    static const char *const panels[] = { "1 procs", "2 threads", "3 loop", "4 goroutines" };
+    for (size_t i = 0; i < sizeof(panels) / sizeof(panels[0]); i++)
+        ck_assert_msg(strstr(last, panels[i]) != NULL, "no '%s' panel in the last frame:\n%s",
+                      panels[i], last);
+    free(last);
+    if (have_asciinema()) {
+        const char *cat[] = { "/bin/sh", "-c", "exec asciinema cat \"$0\"", path, NULL };
+        ck_assert_int_eq(pty_spawn(&p, cat, 160, 45, NULL), 0);
+        ck_assert_int_eq(pty_wait_exit(p, 30000, &status), 0);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "asciinema cat: %#x",
+                      status);
+        char *screen = pty_screen_text(p);
+        for (size_t i = 0; i < sizeof(panels) / sizeof(panels[0]); i++)
+            ck_assert_msg(strstr(screen, panels[i]) != NULL, "asciinema cat showed:\n%s",
+                          screen);
+        free(screen);
+        pty_free(p);
+    }
+    unlink(path);
+}
+END_TEST
+
 START_TEST(test_binary_record_error)
 {
     const char *bin = getenv("SW_BIN");
@@ -370,6 +410,7 @@ int main(void)
     tcase_add_test(tc, test_frames_replay_to_canvas);
     tcase_add_test(tc, test_open_error);
     tcase_add_test(tc, test_binary_records);
+    tcase_add_test(tc, test_binary_records_four_panels);
     tcase_add_test(tc, test_binary_record_error);
     tcase_add_test(tc, test_binary_lesson_screen);
     tcase_add_test(tc, test_binary_replay_keys);

@@ -127,6 +127,7 @@ struct sampler__proc {
     struct procfs_task_stat lst;    /* leader stat of this sample */
     uint64_t lst_seq;
     uint64_t mem_next;
+    int      mem_fails;             /* smaps_rollup reads failed in a row */
     struct sample_proc pub;
 };
 
@@ -599,12 +600,16 @@ static void sampler__proc_mem(struct sampler *s, struct sampler__proc *p, uint64
     s->stats.reads_smaps++;
     p->mem_next = now + CLAMP(cost * MEM_COST_FACTOR, MEM_MIN_NS, MEM_MAX_NS);
     if (r < 0) {
-        /* A kernel thread or a process we may not ptrace: no PSS, and no
-         * point asking again soon. */
+        /* A descriptor opened before the process exec'd holds the old address
+         * space and reads empty: open it again, soon. After a few failures in a
+         * row it is a kernel thread or a process we may not ptrace: no PSS, and
+         * no point asking often. */
+        sampler__close(s, &p->fd_smaps);
         p->pub.pss_ok = false;
-        p->mem_next = now + MEM_MAX_NS;
+        p->mem_next = now + (++p->mem_fails < 3 ? MEM_MIN_NS : MEM_MAX_NS);
         return;
     }
+    p->mem_fails = 0;
     p->pub.pss = sr.pss;
     p->pub.pss_ok = true;
     p->pub.mem_t_ns = now;
