@@ -244,9 +244,11 @@ START_TEST(test_gil_and_offload)
 {
     char json[256];
     snprintf(json, sizeof(json), "/tmp/sw-headless-g%d.json", (int)getpid());
+    /* 8 tasks: the loop keeps libuv's 4 pool threads fed while finished chunks
+     * wait for their callback on the loop thread. */
     char *argv[] = { "schedwatch", "--headless", "-d", "10s", "--models", "threads,loop",
-                     "--gil", "--offload", "--mode", "turns", "--turn", "4s", "--json", json,
-                     NULL };
+                     "--gil", "--offload", "-n", "8", "--mode", "turns", "--turn", "4s",
+                     "--json", json, NULL };
     struct child c;
     spawn(&c, argv);
     int st = reap(&c, 60);

@@ -334,7 +334,7 @@ static const char quick_lesson[] =
     "    settle 1s\n"
     "    caption One loop, ten waiting tasks.\n"
     "    expect loop.tasks == 10\n"
-    "    expect goroutines.tasks > 0\n";
+    "    expect loop.cores >= 3.2 needs cores >= 512\n";
 
 START_TEST(test_binary_lesson_screen)
 {
@@ -352,8 +352,7 @@ START_TEST(test_binary_lesson_screen)
     ck_assert(pty_wait_for(p, "lesson: Quick", 20000));
     ck_assert(pty_wait_for(p, "One loop, ten waiting tasks.", 5000));
     ck_assert(pty_wait_for(p, "\u2713  loop.tasks == 10  (10 vs 10)", 20000));
-    ck_assert(pty_wait_for(p, "-  goroutines.tasks > 0  skipped: the goroutines model is "
-                              "not in this build", 5000));
+    ck_assert(pty_wait_for(p, "-  loop.cores >= 3.2  skipped: needs cores >= 512", 5000));
     ck_assert_int_eq(pty_send(p, "c"), 0);
     ck_assert(pty_wait_for(p, "models compared on this machine", 5000));
     ck_assert(pty_wait_for(p, "memory per task", 5000));
