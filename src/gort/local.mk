@@ -43,3 +43,6 @@ tests_bench_gort_bench_fanout_SOURCES = tests/bench/gort/bench_fanout.c $(GORT_B
 tests_bench_gort_bench_fanout_LDADD = $(GORT_LIBS) -lm
 EXTRA_DIST += tests/bench/gort/run.sh tests/bench/gort/pingpong.go tests/bench/gort/spawn.go \
 	tests/bench/gort/idle.go tests/bench/gort/switch.go tests/bench/gort/fanout.go
+
+# The aarch64 switch, checked under qemu-user by hand (not a Check suite: needs a cross compiler).
+EXTRA_DIST += tests/gort/ctx_aarch64.c tests/gort/ctx_aarch64.sh
