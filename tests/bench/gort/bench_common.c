@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "gort/gort.h"
 
 uint64_t bench_now_ns(void)
 {
@@ -144,4 +145,23 @@ void bench_repro(int argc, char **argv)
                sysconf(_SC_NPROCESSORS_ONLN));
     printf("\n");
     fflush(stdout);
+}
+
+#define BENCH_ROUNDS 3
+
+int bench_alternate(const char *name, const char *args, void (*fn)(void *),
+                    const double *ours_out, const char *unit)
+{
+    double ours[BENCH_ROUNDS], gos[BENCH_ROUNDS];
+    int ngo = 0;
+    for (int r = 0; r < BENCH_ROUNDS; r++) {
+        if (gort_init(NULL) != 0 || gort_main(fn, NULL) != 0)
+            return 1;
+        gort_fini();
+        ours[r] = *ours_out;
+        if (bench_go(name, args, &gos[ngo], 1) == 1)
+            ngo++;
+    }
+    bench_line(name, bench_median(ours, BENCH_ROUNDS), ngo ? bench_median(gos, ngo) : NAN, unit);
+    return 0;
 }

@@ -24,6 +24,14 @@ int bench_go(const char *name, const char *args, double *out, int max);
 double bench_median(double *v, int n);
 /* Prints "bench NAME: ours X UNIT, go Y UNIT, ratio R" (or "go n/a"). */
 void bench_line(const char *name, double ours, double go, const char *unit);
+/*
+ * Runs ours (gort_init, gort_main(fn), gort_fini; then *ours_out holds the round's figure) and
+ * the Go twin alternately, three rounds each, and prints bench_line with both medians: the
+ * machine is shared, and a burst of load during one side's only run would decide the ratio.
+ * Returns 0, or 1 if the runtime failed to start.
+ */
+int bench_alternate(const char *name, const char *args, void (*fn)(void *),
+                    const double *ours_out, const char *unit);
 /* Prints how to reproduce: "# reproduce: argv..." and the load. */
 void bench_repro(int argc, char **argv);
 

@@ -43,28 +43,15 @@ static void bench_main(void *arg)
     gort_chan_free(c[1]);
 }
 
-#define ROUNDS 3
-
-/* Ours and Go's alternate, three rounds each, and the medians are compared: the machine is
- * shared, and a burst of load during one side's only run would decide the ratio. */
 int main(int argc, char **argv)
 {
-    double ours[ROUNDS], gos[ROUNDS];
     char args[64];
-    int ngo = 0;
 
     if (argc > 1)
         n = atol(argv[1]);
     snprintf(args, sizeof(args), "%ld", n);
-    for (int r = 0; r < ROUNDS; r++) {
-        if (gort_init(NULL) != 0 || gort_main(bench_main, NULL) != 0)
-            return 1;
-        gort_fini();
-        ours[r] = ours_ns;
-        if (bench_go("pingpong", args, &gos[ngo], 1) == 1)
-            ngo++;
-    }
-    bench_line("pingpong", bench_median(ours, ROUNDS), ngo ? bench_median(gos, ngo) : NAN, "ns");
+    if (bench_alternate("pingpong", args, bench_main, &ours_ns, "ns") != 0)
+        return 1;
     bench_repro(argc, argv);
     return 0;
 }

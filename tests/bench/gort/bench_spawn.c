@@ -35,28 +35,15 @@ static void bench_main(void *arg)
     carved = gort_probe_hdr(gort_probe_board(NULL))->stacks_carved;
 }
 
-#define ROUNDS 3
-
-/* Ours and Go's alternate, three rounds each, and the medians are compared: the machine is
- * shared, and a burst of load during one side's only run would decide the ratio. */
 int main(int argc, char **argv)
 {
-    double ours[ROUNDS], gos[ROUNDS];
     char args[64];
-    int ngo = 0;
 
     if (argc > 1)
         n = atol(argv[1]);
     snprintf(args, sizeof(args), "%ld", n);
-    for (int r = 0; r < ROUNDS; r++) {
-        if (gort_init(NULL) != 0 || gort_main(bench_main, NULL) != 0)
-            return 1;
-        gort_fini();
-        ours[r] = ours_ns;
-        if (bench_go("spawn", args, &gos[ngo], 1) == 1)
-            ngo++;
-    }
-    bench_line("spawn", bench_median(ours, ROUNDS), ngo ? bench_median(gos, ngo) : NAN, "ns");
+    if (bench_alternate("spawn", args, bench_main, &ours_ns, "ns") != 0)
+        return 1;
     printf("# spawn: %ld goroutines ran on %llu distinct stacks (last round)\n", n,
            (unsigned long long)carved);
     bench_repro(argc, argv);
