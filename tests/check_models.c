@@ -160,8 +160,13 @@ START_TEST(test_cpu_cores)
         ck_assert_uint_eq(gort_probe_hdr(gcopy)->gomaxprocs, 2);
         ck_assert_uint_eq(gort_probe_hdr(gcopy)->running, 1);
         ck_assert_uint_gt(tot.switches, 4);
-        /* 4 CPU-bound goroutines on 2 Ps: sysmon's 10 ms preemption takes turns. */
-        ck_assert_uint_gt(tot.preemptions, 10);
+        /* 4 CPU-bound goroutines on 2 Ps take turns: each one hashed chunks.
+         * How they are taken (sysmon's 10 ms preemption, or a receive that
+         * found the feed empty) varies from run to run: 6 to 500
+         * preemptions in 2.5 s were seen, so the count is printed, not
+         * bounded (check_gort tests preemption itself). */
+        for (uint32_t i = 0; i < c->n; i++)
+            ck_assert_msg(atomic_load(&s.slots[i].work) > 0, "goroutine %u did no work", i);
     }
     probe_snapshot_free(&s);
     model_stop(m, SEC);
@@ -630,6 +635,9 @@ int main(void)
     SRunner *sr;
     int failed;
 
+    /* Figures are printed before they are asserted on: a failing test's
+     * child must not take them with it in a stdio buffer. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (getenv("SW_BIN") == NULL)
         setenv("SW_BIN", SW_BUILDDIR "/schedwatch", 1);
     /* Real processes on a shared machine: Check's default 4 s is too short
