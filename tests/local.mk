@@ -1,2 +1,2 @@
 # tests shared by several areas (appended to Makefile.am).
-EXTRA_DIST += tests/summary.sh
+EXTRA_DIST += tests/summary.sh tests/lsan.supp

@@ -520,13 +520,11 @@ static void loop__close(uv_handle_t *hd, void *arg)
         uv_close(hd, hd->type == UV_TCP ? (uv_close_cb)free : NULL);
 }
 
-static int loop_run(struct host *h)
+static int loop__run(struct loop *L, struct host *h)
 {
-    struct loop *L = xcalloc(1, sizeof(*L));
     uint32_t n = h->work.ntasks;
     int rc;
 
-    L->h = h;
     if (h->work.kind == WORK_PINGPONG) {
         if (n & 1) {
             h->work.ntasks = --n;
@@ -596,6 +594,19 @@ static int loop_run(struct host *h)
     uv_run(&L->loop, UV_RUN_DEFAULT);
     uv_loop_close(&L->loop);
     return 0;
+}
+
+static int loop_run(struct host *h)
+{
+    struct loop *L = xcalloc(1, sizeof(*L));
+
+    L->h = h;
+    int rc = loop__run(L, h);
+    free(L->tasks);
+    free(L->table);
+    work_data_free(&L->data);
+    free(L);
+    return rc;
 }
 
 const struct host_model host_loop = {

@@ -58,14 +58,17 @@ struct procs {
     size_t shared_size;
     uint64_t next_chunk;
     uint32_t alive;
+    uint32_t nworkers;              /* pids[] entries */
 };
 
+/* Over the workers started (nworkers): a control message may already have
+ * changed h->work.ntasks for the host's next run. */
 static void procs__teardown(struct procs *p)
 {
-    for (uint32_t i = 0; i < p->h->work.ntasks; i++)
+    for (uint32_t i = 0; i < p->nworkers; i++)
         if (p->pids[i] > 0)
             kill(p->pids[i], SIGKILL);
-    for (uint32_t i = 0; i < p->h->work.ntasks; i++)
+    for (uint32_t i = 0; i < p->nworkers; i++)
         if (p->pids[i] > 0)
             waitpid(p->pids[i], NULL, 0);
 }
@@ -160,6 +163,7 @@ static int procs__setup(struct procs *p)
     int rc;
 
     p->pids = xcalloc(n, sizeof(pid_t));
+    p->nworkers = n;
     p->job_w = xcalloc(n, sizeof(int));
     p->job_r = xcalloc(n, sizeof(int));
     p->res_r = p->res_w = -1;

@@ -693,7 +693,11 @@ static bool sampler__task_read(struct sampler *s, struct sampler__proc *p,
     bool stat_now = false;
     struct procfs_task_stat st;
     if (t->fresh || ran || !have_ss || now - t->t_stat >= STAT_STALE_NS) {
-        if (t->tid == p->pid && p->lst_seq == s->seq) {
+        /* The leader's stat was read this sample, before its schedstat: for
+         * a new task, whatever ran in between (a fork's child naming itself)
+         * would be in the schedstat baseline and its comm stale until the
+         * stat went stale, so a new leader's stat is read again, after. */
+        if (t->tid == p->pid && p->lst_seq == s->seq && !t->fresh) {
             st = p->lst;
         } else {
             snprintf(path, sizeof(path), "%d/stat", (int)t->tid);

@@ -157,7 +157,8 @@ void work_xxh64_update(struct work_xxh64 *st, const void *data, size_t n)
     xxh__stripes(st->v, p, n / 32);
     p += n / 32 * 32;
     n %= 32;
-    memcpy(st->buf, p, n);
+    if (n > 0)                      /* p may be NULL for an empty update */
+        memcpy(st->buf, p, n);
     st->nbuf = (unsigned)n;
 }
 
