@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -537,6 +538,7 @@ static int app__headless(struct app *app, const struct config *cfg)
     app__start_timers_and_signals(app, cfg);
     uv_run(&app->loop, UV_RUN_DEFAULT);
     int status = app->status;
+    report_trees(stdout, app->report, cfg->pids, cfg->npids);
     r = report_close(app->report, app->run, err, sizeof(err));
     app->report = NULL;
     if (r < 0) {
@@ -612,8 +614,17 @@ int app_run(const struct config *cfg_in)
     struct sampler_opts so = { .proc_root = cfg->proc_root, .budget_pct = 3 };
     int r = sampler_new(&so, &app->sampler);
     if (r < 0) {
-        fprintf(stderr, "schedwatch: cannot read %s: %s (is the proc file system mounted? "
-                "see --proc-root)\n", cfg->proc_root, strerror(-r));
+        struct stat dst;
+        int derr = stat(cfg->proc_root, &dst) < 0 ? errno : S_ISDIR(dst.st_mode) ? 0 : ENOTDIR;
+        if (derr != 0)
+            fprintf(stderr, "schedwatch: cannot read %s: %s (is the proc file system "
+                    "mounted? see --proc-root)\n", cfg->proc_root, strerror(derr));
+        else if (r == -EINVAL || r == -ENODATA || r == -ERANGE)
+            fprintf(stderr, "schedwatch: %s/stat is not in the format of /proc/stat, which "
+                    "the machine's figures come from (see --proc-root)\n", cfg->proc_root);
+        else
+            fprintf(stderr, "schedwatch: cannot read %s/stat: %s; the machine's figures "
+                    "come from it (see --proc-root)\n", cfg->proc_root, strerror(-r));
         return 1;
     }
     int status = app__watch_pids(app);

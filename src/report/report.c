@@ -15,12 +15,26 @@ static void report__parallelism(const struct run_figs *f, char *b, size_t n);
 static void report__best_for(const struct run_figs *f, char *b, size_t n);
 enum { REPORT__ROWS = 10, REPORT__CELL = 40 };
 
+/* A watched tree over the run, for the headless table of --pid trees. */
+struct report__tree {
+    pid_t    root;
+    char     label[SAMPLE_LABEL_MAX];
+    bool     alive;
+    unsigned n;                     /* samples with a CPU figure */
+    double   cpu_sum, vcsw_sum, ivcsw_sum;
+    int      nproc, ntask, ntask_max;
+    uint64_t rss, rss_max, pss;
+    bool     pss_ok;
+};
+
 struct report {
     FILE       *jf, *cf;
     struct json j;
     uint64_t    t0_ns;
     const char *json_path, *csv_path;
     bool        caps_written;
+    struct report__tree *trees;
+    int         ntree;
 };
 
 static double report__nan_unless(bool ok, double v)
@@ -284,10 +298,46 @@ static void report__tree_json(struct json *j, const struct sample_tree *t, int n
     json_object_end(j);
 }
 
+static void report__trees(struct report *rep, const struct sample *s)
+{
+    for (int i = 0; i < s->ntree; i++) {
+        const struct sample_tree *t = &s->trees[i];
+        struct report__tree *a = NULL;
+        for (int k = 0; k < rep->ntree && a == NULL; k++)
+            if (rep->trees[k].root == t->root)
+                a = &rep->trees[k];
+        if (a == NULL) {
+            rep->trees = xreallocarray(rep->trees, (size_t)rep->ntree + 1, sizeof(*a));
+            a = &rep->trees[rep->ntree++];
+            memset(a, 0, sizeof(*a));
+            a->root = t->root;
+        }
+        a->alive = t->alive;
+        if (!t->alive)
+            continue;
+        memcpy(a->label, t->label, sizeof(a->label));
+        /* The first sample of a tree has no interval yet: no rates. */
+        if (s->seq > 1) {
+            a->n++;
+            a->cpu_sum += t->cpu_pct;
+            a->vcsw_sum += t->vcsw_per_s;
+            a->ivcsw_sum += t->ivcsw_per_s;
+        }
+        a->nproc = t->nproc;
+        a->ntask = t->ntask;
+        a->ntask_max = MAX(a->ntask_max, t->ntask);
+        a->rss = t->rss;
+        a->rss_max = MAX(a->rss_max, t->rss);
+        a->pss = t->pss;
+        a->pss_ok = t->pss_ok;
+    }
+}
+
 void report_sample(struct report *rep, const struct sample *s, const struct sample_caps *caps,
                    const struct run *r)
 {
     double t = s->m.t_ns > rep->t0_ns ? (s->m.t_ns - rep->t0_ns) / 1e9 : 0;
+    report__trees(rep, s);
     if (rep->jf != NULL) {
         struct json *j = &rep->j;
         json_object_begin(j);
@@ -413,8 +463,49 @@ int report_close(struct report *rep, const struct run *r, char *err, size_t errl
         rc = -EIO;
         snprintf(err, errlen, "--csv %s: write failed", rep->csv_path);
     }
+    free(rep->trees);
     free(rep);
     return rc;
+}
+
+void report_trees(FILE *f, const struct report *rep, const pid_t *roots, int nroots)
+{
+    bool head = false;
+
+    for (int i = 0; i < nroots; i++) {
+        const struct report__tree *a = NULL;
+        for (int k = 0; k < rep->ntree && a == NULL; k++)
+            if (rep->trees[k].root == roots[i])
+                a = &rep->trees[k];
+        if (a == NULL)
+            continue;
+        if (!head) {
+            fprintf(f, "%-8s %-16s %6s %8s %8s %10s %10s %10s %10s\n", "pid", "tree",
+                    "procs", "threads", "cpu %", "rss", "pss", "vcsw/s", "ivcsw/s");
+            head = true;
+        }
+        char rss[16], pss[16], cpu[16], v[16], iv[16];
+        util_fmt_bytes(rss, sizeof(rss), a->rss);
+        if (a->pss_ok)
+            util_fmt_bytes(pss, sizeof(pss), a->pss);
+        else
+            snprintf(pss, sizeof(pss), "n/a");
+        if (a->n > 0) {
+            snprintf(cpu, sizeof(cpu), "%.1f", a->cpu_sum / a->n);
+            snprintf(v, sizeof(v), "%.0f", a->vcsw_sum / a->n);
+            snprintf(iv, sizeof(iv), "%.0f", a->ivcsw_sum / a->n);
+        } else {
+            snprintf(cpu, sizeof(cpu), "n/a");
+            snprintf(v, sizeof(v), "n/a");
+            snprintf(iv, sizeof(iv), "n/a");
+        }
+        fprintf(f, "%-8d %-16.16s %6d %8d %8s %10s %10s %10s %10s%s\n", (int)a->root,
+                a->label, a->nproc, a->ntask, cpu, rss, pss, v, iv,
+                a->alive ? "" : "  (ended)");
+    }
+    if (head)
+        fprintf(f, "cpu %% is of one core and ctxsw/s per second, averaged over the run; "
+                "procs, threads, rss and pss as last seen\n");
 }
 
 void report_table(FILE *f, const struct run *r)

@@ -32,6 +32,8 @@ int  report_close(struct report *rep, const struct run *r, char *err, size_t err
 
 /* The summary table, for people. */
 void report_table(FILE *f, const struct run *r);
+/* The --pid trees among roots, over the run so far: one row each. */
+void report_trees(FILE *f, const struct report *rep, const pid_t *roots, int nroots);
 
 /*
  * The comparison table (the c key, and the end of a headless run): the
