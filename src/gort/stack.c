@@ -65,6 +65,7 @@ static struct {
     struct stack__vec dirty; /* global pool, recently used */
     struct stack__vec clean; /* global pool, scrubbed */
     size_t nfree;            /* in the global pool (per-P caches not counted) */
+    bool unguarded;          /* a guard page failed (ENOMEM): no more guards */
 } stk;
 
 /* Pointer stacks, so that moving stacks between pools never touches the (cold) stacks. */
@@ -195,9 +196,19 @@ static struct gort_g *stack__carve(void)
         stk.rw += n;
     }
     base = stk.base + i * GORT_STACK_SIZE;
-    if (i < GORT_GUARDED_STACKS && mprotect(base, STACK_PAGE, PROT_NONE) != 0) {
-        perror("gort: mprotect guard page");
-        abort();
+    /* A guard page splits the arena's mapping: with vm.max_map_count nearly
+     * used up, mprotect fails with ENOMEM. Guards are a debugging aid (the
+     * switch-time check and the canary remain), so the stacks carved from
+     * then on go unguarded rather than the program dying. */
+    if (i < GORT_GUARDED_STACKS && !stk.unguarded &&
+        mprotect(base, STACK_PAGE, PROT_NONE) != 0) {
+        if (errno != ENOMEM) {
+            perror("gort: mprotect guard page");
+            abort();
+        }
+        stk.unguarded = true;
+        fprintf(stderr, "gort: vm.max_map_count reached: stacks from #%zu on have no "
+                "guard page\n", i);
     }
     g = (struct gort_g *)(base + GORT_STACK_SIZE) - 1;
     g->index = i;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gort/gort.h"
 #include "models/host.h"
 #include "models/models.h"
 #include "util.h"
@@ -74,6 +75,21 @@ static long models__nr_threads(void)
         total = -1;
     fclose(f);
     return total;
+}
+
+/* Mappings of this process: a host starts as a copy of it. */
+static long models__map_count(void)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    long n = 0;
+    int c;
+
+    if (f == NULL)
+        return 0;
+    while ((c = getc_unlocked(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
 }
 
 static uint64_t models__mem_available(void)
@@ -148,14 +164,24 @@ uint32_t model_limit(const struct model_spec *spec, char *why, size_t whylen)
         }
         if (spec->kind == PROBE_MODEL_THREADS) {
             long maps = models__read_long("/proc/sys/vm/max_map_count");
+            long own = models__map_count() + 64;    /* the host's libraries, heap, ... */
             if (maps > 0)       /* a stack and its guard page: two mappings */
-                models__cap(&n, (uint64_t)maps / 2 * 9 / 10, why, whylen,
-                            "vm.max_map_count %llu", (unsigned long long)maps);
+                models__cap(&n, maps > own ? (uint64_t)(maps - own) / 2 * 9 / 10 : 0, why,
+                            whylen, "vm.max_map_count %llu", (unsigned long long)maps);
         }
     }
-    if (spec->kind == PROBE_MODEL_GOROUTINES)   /* the runtime's stack arena (gort.h) */
+    if (spec->kind == PROBE_MODEL_GOROUTINES) {  /* the runtime's stack arena (gort.h) */
         models__cap(&n, MODEL_GOROUTINES_MAX, why, whylen, "%llu goroutines per runtime",
                     (unsigned long long)MODEL_GOROUTINES_MAX);
+        /* The arena is a handful of mappings whatever the count, but its
+         * guard pages, the Ms' thread stacks and the libraries need room;
+         * the runtime cannot carve stacks once the count is reached. */
+        long maps = models__read_long("/proc/sys/vm/max_map_count");
+        long need = models__map_count() + 2 * GORT_GUARDED_STACKS + 256;
+        if (maps > 0 && maps < need)
+            models__cap(&n, 0, why, whylen, "vm.max_map_count %llu is too low for the "
+                        "goroutine runtime", (unsigned long long)maps);
+    }
     /* Descriptors: a socket per io task (the latency server: per connection);
      * procs' host holds two pipe ends per worker for cpu and pingpong. */
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) {

@@ -417,6 +417,8 @@ int report_close(struct report *rep, const struct run *r, char *err, size_t errl
             json_object_begin(j);
             json_kv_str(j, "fairness", run_fairness(r));
             json_kv_bool(j, "fair", run_fair(r));
+            if (run_error(r)[0])
+                json_kv_str(j, "error", run_error(r));
             json_key(j, "models");
             json_array_begin(j);
             for (int i = 0; i < run_count(r); i++) {
@@ -537,6 +539,8 @@ void report_table(FILE *f, const struct run *r)
     if (!run_fair(r))
         fprintf(f, "note: the models shared cores; their throughput is not comparable "
                    "(use --mode turns or split)\n");
+    if (run_error(r)[0])
+        fprintf(f, "note: %s\n", run_error(r));
 }
 
 /* ---- the comparison table ----------------------------------------------------------- */
