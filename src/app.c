@@ -105,6 +105,20 @@ static void app__lesson_tick(struct app *app, const struct sample *s)
     }
 }
 
+/* A test-only way to crash on purpose, so tests can see the crash path restore
+ * the terminal and take the models with it. Only an environment variable: it
+ * is not an option a user meets. "segv": once the screen is up; "segv@N": at
+ * sample N, with the models running (headless too). */
+static void app__maybe_crash_for_test(uint64_t seq)
+{
+    const char *how = getenv("SCHEDWATCH_TEST_CRASH");
+    if (how == NULL || strncmp(how, "segv", 4) != 0)
+        return;
+    uint64_t at = how[4] == '@' ? strtoull(how + 5, NULL, 10) : 0;
+    if (at == seq)
+        raise(SIGSEGV);
+}
+
 static void app__take_sample(struct app *app)
 {
     const struct sample *s;
@@ -120,6 +134,7 @@ static void app__take_sample(struct app *app)
     }
     if (app->run != NULL)
         run_update(app->run, s);
+    app__maybe_crash_for_test(s->seq);
     if (app->player != NULL && !app->lesson_over)
         app__lesson_tick(app, s);
     if (app->report != NULL)
@@ -393,9 +408,11 @@ static void app__stop(struct app *app, int status)
 
 static void app__crash(int signo)
 {
-    ui_term_emergency_restore();
     static const char msg[] = "schedwatch: crashed; terminal restored\n";
-    ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    static const char bare[] = "schedwatch: crashed\n";
+    bool term = ui_term_emergency_restore();
+    ssize_t n = term ? write(STDERR_FILENO, msg, sizeof(msg) - 1)
+                     : write(STDERR_FILENO, bare, sizeof(bare) - 1);
     (void)n;
     /* SA_RESETHAND put the default action back: re-raise for a true exit status. */
     raise(signo);
@@ -413,14 +430,6 @@ static void app__install_crash_handlers(void)
         sigaction(sigs[i], &sa, NULL);
 }
 
-/* A test-only way to crash on purpose, so tests can see the crash path restore
- * the terminal. Only an environment variable: it is not an option a user meets. */
-static void app__maybe_crash_for_test(void)
-{
-    const char *how = getenv("SCHEDWATCH_TEST_CRASH");
-    if (how != NULL && strcmp(how, "segv") == 0)
-        raise(SIGSEGV);
-}
 
 /* ---- start and end -------------------------------------------------------- */
 
@@ -682,7 +691,7 @@ int app_run(const struct config *cfg_in)
         status = r == -ENOTTY || r == -EINVAL ? 2 : 1;
         goto out_close_loop;
     }
-    app__maybe_crash_for_test();
+    app__maybe_crash_for_test(0);
     if (cfg->record_path != NULL) {
         char err[256];
         int rw, rh;

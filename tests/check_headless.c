@@ -2,10 +2,8 @@
  * check_headless — the real binary, headless: its JSON, CSV and summary, the
  * fairness modes, a model host killed mid-run, and nothing left behind.
  *
- * Each run gets a tag in its environment (SW_TEST_RUN), which every process it
- * starts inherits across fork and exec — the latency server too, though it
- * runs in a session of its own — so "nothing left behind" is exact: no
- * process carrying the tag may outlive the monitor.
+ * Each run gets a tag in its environment (tests/tagged.h), so "nothing left
+ * behind" is exact: no process carrying the tag may outlive the monitor.
  */
 #include "config.h"
 
@@ -25,6 +23,7 @@
 #include <unistd.h>
 
 #include "report/jsonr.h"
+#include "tagged.h"
 #include "util.h"
 
 static const char *bin(void)
@@ -43,8 +42,7 @@ static void spawn(struct child *c, char *const argv[])
 {
     snprintf(c->out, sizeof(c->out), "/tmp/sw-headless-%d-%ld.out", (int)getpid(),
              (long)util_now_ns());
-    snprintf(c->tag, sizeof(c->tag), "SW_TEST_RUN=%d-%llu", (int)getpid(),
-             (unsigned long long)util_now_ns());
+    tagged_new(c->tag, sizeof(c->tag));
     c->pid = fork();
     ck_assert_int_ge(c->pid, 0);
     if (c->pid == 0) {
@@ -102,50 +100,6 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Whether pid's environment holds tag (NUL-separated entries). */
-static bool has_tag(pid_t pid, const char *tag)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return false;
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
-        if (strcmp(buf + i, tag) == 0)
-            return true;
-    return false;
-}
-
-static char state_of(pid_t pid);
-
-/* Live processes (not zombies) carrying c's tag; waits up to 2 s for them to go. */
-static int survivors(const struct child *c)
-{
-    int n = 0;
-    for (int tries = 0; tries < 40; tries++) {
-        n = 0;
-        DIR *d = opendir("/proc");
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] < '0' || e->d_name[0] > '9')
-                continue;
-            pid_t pid = atoi(e->d_name);
-            char st = state_of(pid);
-            if (st != 0 && st != 'Z' && st != 'X' && has_tag(pid, c->tag))
-                n++;
-        }
-        closedir(d);
-        if (n == 0)
-            break;
-        usleep(50000);
-    }
-    return n;
-}
-
 static const struct jsonr *model_in(const struct jsonr *arr, const char *name)
 {
     for (size_t i = 0; arr != NULL && i < arr->n; i++)
@@ -176,7 +130,7 @@ START_TEST(test_cpu_turns)
     int st = reap(&c, 60);
     char *out = slurp(c.out, NULL);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d: %s", st, out);
-    ck_assert_int_eq(survivors(&c), 0);
+    ck_assert_int_eq(tagged_survivors(c.tag, 2000), 0);
     /* The summary table names every model and the mode. */
     ck_assert_ptr_nonnull(strstr(out, "turns: 4 s each"));
     ck_assert_ptr_nonnull(strstr(out, "procs"));
@@ -270,53 +224,6 @@ START_TEST(test_gil_and_offload)
 END_TEST
 
 /* The comm of pid, or "" if gone. */
-static void comm_of(pid_t pid, char *buf, size_t len)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-    buf[0] = '\0';
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return;
-    if (fgets(buf, (int)len, f) != NULL)
-        buf[strcspn(buf, "\n")] = '\0';
-    fclose(f);
-}
-
-static char state_of(pid_t pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return 0;
-    size_t r = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[r] = '\0';
-    char *p = strrchr(buf, ')');
-    return p != NULL && p[1] == ' ' ? p[2] : 0;
-}
-
-/* Finds a live (not zombie) process carrying c's tag, named comm. */
-static pid_t find_tagged(const struct child *ch, const char *comm)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    pid_t found = 0;
-    while (found == 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        pid_t pid = atoi(e->d_name);
-        char c[64];
-        comm_of(pid, c, sizeof(c));
-        char st = state_of(pid);
-        if (strcmp(c, comm) == 0 && st != 'Z' && st != 'X' && st != 0 && has_tag(pid, ch->tag))
-            found = pid;
-    }
-    closedir(d);
-    return found;
-}
-
 START_TEST(test_host_killed)
 {
     char json[256];
@@ -328,23 +235,23 @@ START_TEST(test_host_killed)
     pid_t host = 0;
     for (int i = 0; i < 100 && host == 0; i++) {
         usleep(50000);
-        host = find_tagged(&c, "sw-procs");
+        host = tagged_find(c.tag, "sw-procs");
     }
     ck_assert_int_gt(host, 0);
     usleep(1500000);
-    ck_assert_int_gt(find_tagged(&c, "sw-procs-w"), 0);
+    ck_assert_int_gt(tagged_find(c.tag, "sw-procs-w"), 0);
     ck_assert_int_eq(kill(host, SIGKILL), 0);
     /* Its workers follow within a second. */
     pid_t w = 1;
     for (int i = 0; i < 20 && w != 0; i++) {
         usleep(50000);
-        w = find_tagged(&c, "sw-procs-w");
+        w = tagged_find(c.tag, "sw-procs-w");
     }
     ck_assert_msg(w == 0, "worker %d outlived its host by a second", (int)w);
     int st = reap(&c, 30);
     char *out = slurp(c.out, NULL);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d: %s", st, out);
-    ck_assert_int_eq(survivors(&c), 0);
+    ck_assert_int_eq(tagged_survivors(c.tag, 2000), 0);
     struct jsonr doc;
     load_json(json, &doc);
     const struct jsonr *sum = jsonr_get(jsonr_get(&doc, "summary"), "models");
@@ -376,14 +283,14 @@ START_TEST(test_signal_ends_cleanly)
     pid_t host = 0;
     for (int i = 0; i < 100 && host == 0; i++) {
         usleep(50000);
-        host = find_tagged(&c, "sw-latency");
+        host = tagged_find(c.tag, "sw-latency");
     }
     ck_assert_int_gt(host, 0);
     usleep(1000000);
     kill(c.pid, sig);
     int st = reap(&c, 20);
     ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == sig, "status %d after signal %d", st, sig);
-    ck_assert_int_eq(survivors(&c), 0);
+    ck_assert_int_eq(tagged_survivors(c.tag, 2000), 0);
     char *out = slurp(c.out, NULL);
     ck_assert_ptr_nonnull(strstr(out, "units/s"));   /* the summary still printed */
     free(out);
@@ -400,14 +307,14 @@ START_TEST(test_monitor_sigkill)
     pid_t w = 0;
     for (int i = 0; i < 100 && w == 0; i++) {
         usleep(50000);
-        w = find_tagged(&c, "sw-procs-w");
+        w = tagged_find(c.tag, "sw-procs-w");
     }
     ck_assert_int_gt(w, 0);
     kill(c.pid, SIGKILL);
     int st;
     waitpid(c.pid, &st, 0);
     /* Hosts die with the monitor (PR_SET_PDEATHSIG), workers with their host. */
-    ck_assert_int_eq(survivors(&c), 0);
+    ck_assert_int_eq(tagged_survivors(c.tag, 2000), 0);
     unlink(c.out);
 }
 END_TEST

@@ -148,7 +148,7 @@ void curses_stop(struct curses_term *t)
     free(t);
 }
 
-void curses_emergency_restore(void)
+bool curses_emergency_restore(void)
 {
     static const char reset[] = "\033[?1000l"   /* mouse reporting off */
                                 "\033[?1006l"
@@ -159,12 +159,13 @@ void curses_emergency_restore(void)
     ssize_t n;
 
     if (!curses__active)
-        return;
+        return false;
     curses__active = 0;
     n = write(STDOUT_FILENO, reset, sizeof(reset) - 1);
     (void)n;                        /* nothing to do about a failed write here */
     if (curses__saved_fd >= 0)
         tcsetattr(curses__saved_fd, TCSANOW, &curses__saved);
+    return true;
 }
 
 void curses_size(const struct curses_term *t, int *w, int *h)

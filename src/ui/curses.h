@@ -22,7 +22,7 @@ int curses_start(bool color, struct curses_term **out, char *err, size_t errlen)
 /* Gives the terminal back (endwin + saved termios) and frees t. */
 void curses_stop(struct curses_term *t);
 /* Async-signal-safe: reset sequences and the saved termios. */
-void curses_emergency_restore(void);
+bool curses_emergency_restore(void);    /* false: no screen was up */
 
 void curses_size(const struct curses_term *t, int *w, int *h);
 /* Re-reads the window size from the tty; returns true if it changed. */

@@ -137,9 +137,9 @@ void ui_term_stop(struct ui *ui)
     ui->canvas = NULL;
 }
 
-void ui_term_emergency_restore(void)
+bool ui_term_emergency_restore(void)
 {
-    curses_emergency_restore();
+    return curses_emergency_restore();
 }
 
 int ui_input_fd(const struct ui *ui)

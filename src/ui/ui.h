@@ -98,7 +98,7 @@ void ui_term_stop(struct ui *ui);
 /* Async-signal-safe restore for the crash/signal path: leaves the alternate
  * screen, shows the cursor, resets attributes, restores the saved termios.
  * Does nothing if the terminal was never taken. */
-void ui_term_emergency_restore(void);
+bool ui_term_emergency_restore(void);   /* false: no screen was up */
 
 int ui_input_fd(const struct ui *ui);       /* poll this for keys (-1: no terminal) */
 int ui_read_key(struct ui *ui);             /* non-blocking: next key or UI_KEY_NONE */
