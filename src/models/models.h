@@ -56,9 +56,11 @@ struct model_spec {
                                        stdin is always /dev/null */
     bool own_session;               /* setsid() instead of setpgid(): with autogroup
                                        scheduling (Linux default) a session shares
-                                       the CPU as one, so e.g. the latency server is
-                                       not starved by a model's 1,000 runnable tasks.
-                                       Off: the host stays in the monitor's session. */
+                                       the CPU as one, so neither the monitor nor the
+                                       latency server is starved by a model's 1,000
+                                       runnable tasks (the monitor starts every host
+                                       so). Off: the host stays in the caller's
+                                       session (tests measuring a host alone). */
     /* latency server only */
     uint64_t latency_ns;            /* 0: WORK_LATENCY_DEFAULT_NS */
 };

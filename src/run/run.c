@@ -257,8 +257,11 @@ static void run__stop_latency(struct run *r)
 static int run__start_model(struct run *r, struct run__model *rm)
 {
     /* quiet: a host's messages would garble the screen; its board's status
-     * text carries them instead. */
-    struct model_spec spec = { .kind = rm->kind, .quiet = true };
+     * text carries them instead. own_session: with autogroup scheduling the
+     * kernel shares the CPU between sessions first, so a model's thousands of
+     * runnable threads cannot starve the monitor (in the monitor's session,
+     * 2,600 CPU-bound threads kept it off the CPU for 40 s). */
+    struct model_spec spec = { .kind = rm->kind, .quiet = true, .own_session = true };
     work_params_default(&spec.work);
     spec.work.kind = r->o.workload;
     spec.work.ntasks = r->o.ntasks[rm->kind];

@@ -448,8 +448,16 @@ static int view__machine_items(const struct view_state *v, const struct widgets_
         return n;
     }
     it[n] = (struct widgets_item){ .label = "load", .role = THEME_NORMAL };
-    snprintf(it[n++].value, sizeof(it[0].value), "%.2f %.2f %.2f", m->load[0], m->load[1],
-             m->load[2]);
+    if (v->have_caps && !v->caps.ok[SAMPLE_CAP_LOADAVG]) {
+        snprintf(it[n].value, sizeof(it[0].value), "n/a: %s",
+                 v->caps.why[SAMPLE_CAP_LOADAVG] ? v->caps.why[SAMPLE_CAP_LOADAVG]
+                                                 : "/proc/loadavg unreadable");
+        it[n].role = THEME_NA;
+    } else {
+        snprintf(it[n].value, sizeof(it[0].value), "%.2f %.2f %.2f", m->load[0], m->load[1],
+                 m->load[2]);
+    }
+    n++;
 
     it[n] = (struct widgets_item){ .label = "cpu pressure", .role = THEME_NORMAL };
     if (m->psi_ok) {
@@ -483,7 +491,7 @@ static int view__machine_items(const struct view_state *v, const struct widgets_
         widgets_fmt_bytes(b, sizeof(b), 6, (double)m->mem_total);
         snprintf(it[n].value, sizeof(it[0].value), "%s available of %s", a, b);
     } else {
-        snprintf(it[n].value, sizeof(it[0].value), "n/a");
+        snprintf(it[n].value, sizeof(it[0].value), "n/a: /proc/meminfo unreadable");
         it[n].role = THEME_NA;
     }
     n++;
