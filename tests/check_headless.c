@@ -148,10 +148,14 @@ START_TEST(test_cpu_turns)
     double loop = jsonr_num(model_in(sum, "loop"), "cores", -1);
     double go = jsonr_num(model_in(sum, "goroutines"), "cores", -1);
     /* 2 cores: the loop is one thread; the others use both cores in their turn. */
+    printf("turns: procs %.2f, threads %.2f, loop %.2f, goroutines %.2f cores\n", procs,
+           threads, loop, go);
     ck_assert_msg(loop > 0.5 && loop <= 1.1, "loop used %.2f cores", loop);
+#ifndef SW_SANITIZERS   /* instrumented code: its speed is the sanitizers' */
     ck_assert_msg(procs >= 1.6, "procs used %.2f cores", procs);
     ck_assert_msg(threads >= 1.6, "threads used %.2f cores", threads);
     ck_assert_msg(go >= 1.6, "goroutines used %.2f cores", go);
+#endif
     /* Every sample names all four models, and while one runs the others wait.
      * In its turn the goroutine runtime's own figures come through: two Ps
      * (the cores), switches and sysmon's preemptions. */
@@ -215,7 +219,10 @@ START_TEST(test_gil_and_offload)
     double loop = jsonr_num(model_in(sum, "loop"), "cores", -1);
     ck_assert_msg(threads > 0.5 && threads <= 1.15, "threads with a GIL used %.2f cores",
                   threads);
+    printf("gil: threads %.2f cores; offload: loop %.2f cores\n", threads, loop);
+#ifndef SW_SANITIZERS
     ck_assert_msg(loop >= 1.5, "the loop with offload used %.2f cores", loop);
+#endif
     jsonr_free(&doc);
     free(out);
     unlink(json);
@@ -371,6 +378,7 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("headless");
+    setvbuf(stdout, NULL, _IOLBF, 0);
     TCase *quick = tcase_create("quick");
     tcase_set_timeout(quick, 120);
     tcase_add_test(quick, test_usage_errors);

@@ -557,9 +557,12 @@ START_TEST(test_kill_worker)
     struct probe_snapshot s;
 
     probe_snapshot_init(&s, model_nslots(m));
-    mu_sleep_ns(SEC / 10);
-    ck_assert_int_eq(model_snapshot(m, &s), 0);
-    pid_t victim = atomic_load(&s.slots[1].tid);
+    pid_t victim = 0;
+    for (int tries = 0; tries < 100 && victim == 0; tries++) {    /* workers fork, then say */
+        mu_sleep_ns(SEC / 20);
+        ck_assert_int_eq(model_snapshot(m, &s), 0);
+        victim = atomic_load(&s.slots[1].tid);
+    }
     ck_assert_int_gt(victim, 0);
     ck_assert_int_eq(kill(victim, SIGKILL), 0);
     mu_sleep_ns(SEC / 2);
