@@ -5,7 +5,9 @@
 # (crashed before Check ran, or not a Check suite) counts by its automake
 # result: PASS as one passed, FAIL/ERROR as one failed.
 dir=${1:-.}
-find "$dir" -name "*.trs" -not -path "*/schedwatch-*/*" 2>/dev/null | while read -r trs; do
+# (not distcheck's tree, nor .ci/run's other builds, when dir is the top)
+find "$dir" -name "*.trs" -not -path "$dir/schedwatch-*/*" -not -path "$dir/.ci-*" 2>/dev/null |
+while read -r trs; do
     log="${trs%.trs}.log"
     res=$(sed -n 's/^:test-result: //p' "$trs" | head -n1)
     line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" 2>/dev/null | tail -n1)
