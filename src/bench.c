@@ -12,7 +12,13 @@
  *            which is two switches (A wakes B, B wakes A);
  *   memory   io workload against a latency server that answers after an hour,
  *            so every task is parked on its socket: (memory of the host's tree
- *            now - before its tasks existed) / tasks, PSS for procs.
+ *            now - before its tasks existed) / tasks, PSS for procs;
+ *   kernel   the same run: what the kernel allocated meanwhile, which no RSS
+ *            shows: the growth of /proc/meminfo KernelStack + SUnreclaim over
+ *            the run, / tasks. A thread or process brings a kernel stack
+ *            (16 KiB on x86-64) and its task structures; every model's task
+ *            brings both ends of its socket. Machine-wide counters: a bench
+ *            beside other work reads its allocations too.
  */
 #include "config.h"
 
@@ -35,6 +41,7 @@ struct bench_row {
     double create_ns;  bool create_ok;
     double rtt_ns;     bool rtt_ok;
     double mem;        bool mem_ok;  uint32_t mem_tasks;
+    double kern;       bool kern_ok;
     char   note[200];
 };
 
@@ -45,12 +52,39 @@ static void bench__sleep_ns(uint64_t ns)
         ;
 }
 
+/* KernelStack + SUnreclaim from /proc/meminfo, in bytes; -1 if unreadable. */
+static double bench__kernel_bytes(void)
+{
+    FILE *f = fopen(PROCDIR "/meminfo", "re");
+    char line[128];
+    unsigned long long kb;
+    double sum = 0;
+    int found = 0;
+
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "KernelStack: %llu kB", &kb) == 1 ||
+            sscanf(line, "SUnreclaim: %llu kB", &kb) == 1) {
+            sum += (double)kb * 1024;
+            found++;
+        }
+    }
+    fclose(f);
+    return found == 2 ? sum : -1;
+}
+
 /* Runs one model with one workload for dur_ns; leaves the run's final figures in
- * *out. Returns 0 or -errno with the reason in note. */
+ * *out, and the kernel memory it grew per task in *kern (if not NULL; NAN when
+ * unknown). Returns 0 or -errno with the reason in note. */
 static int bench__measure(struct sampler *smp, enum probe_model kind, enum work_kind w,
                           uint32_t ntasks, uint64_t latency_ns, uint64_t dur_ns,
-                          struct run_figs *out, double *p50_ns, char *note, size_t notelen)
+                          struct run_figs *out, double *p50_ns, double *kern, char *note,
+                          size_t notelen)
 {
+    double k0 = kern != NULL ? bench__kernel_bytes() : -1;
+    if (kern != NULL)
+        *kern = NAN;
     struct run_opts o = {
         .models = { kind }, .nmodels = 1, .workload = w, .mode = RUN_MODE_SHARED,
         .latency_ns = latency_ns,
@@ -68,6 +102,9 @@ static int bench__measure(struct sampler *smp, enum probe_model kind, enum work_
             run_update(r, s);
     }
     *out = *run_figs(r, 0);
+    double k1 = kern != NULL ? bench__kernel_bytes() : -1;
+    if (k0 >= 0 && k1 >= 0 && out->ntasks > 0)
+        *kern = (k1 - k0) / out->ntasks;
     double p50 = 0, p99 = 0;
     *p50_ns = run_summary_latency(r, 0, &p50, &p99) ? p50 * 1e6 : NAN;
     if (out->state == RUN_M_FAILED) {
@@ -90,14 +127,14 @@ static void bench__row(struct sampler *smp, struct bench_row *row, uint64_t dur_
     char note[256] = "";
 
     if (bench__measure(smp, row->kind, WORK_SPAWN, run_default_tasks(WORK_SPAWN, row->kind),
-                       0, dur_ns, &f, &p50, note, sizeof(note)) == 0 && f.create_ok) {
+                       0, dur_ns, &f, &p50, NULL, note, sizeof(note)) == 0 && f.create_ok) {
         row->create_ns = f.create_ns;
         row->create_ok = true;
     } else if (note[0]) {
         snprintf(row->note, sizeof(row->note), "spawn: %.180s", note);
     }
     note[0] = '\0';
-    if (bench__measure(smp, row->kind, WORK_PINGPONG, 2, 0, dur_ns, &f, &p50, note,
+    if (bench__measure(smp, row->kind, WORK_PINGPONG, 2, 0, dur_ns, &f, &p50, NULL, note,
                        sizeof(note)) == 0 && isfinite(p50)) {
         row->rtt_ns = p50;
         row->rtt_ok = true;
@@ -106,12 +143,15 @@ static void bench__row(struct sampler *smp, struct bench_row *row, uint64_t dur_
     }
     note[0] = '\0';
     row->mem_tasks = bench__idle_tasks(row->kind);
+    double kern;
     if (bench__measure(smp, row->kind, WORK_IO, row->mem_tasks, 3600ull * 1000000000,
-                       dur_ns + 1000000000, &f, &p50, note, sizeof(note)) == 0 &&
+                       dur_ns + 1000000000, &f, &p50, &kern, note, sizeof(note)) == 0 &&
         f.mem_per_task_ok) {
         row->mem = f.mem_per_task;
         row->mem_ok = true;
         row->mem_tasks = f.ntasks;
+        row->kern = kern;
+        row->kern_ok = isfinite(kern);
     } else if (note[0]) {
         snprintf(row->note, sizeof(row->note), "idle: %.180s", note);
     }
@@ -214,14 +254,15 @@ int bench_main(int argc, char **argv)
 
     struct bench_row rows[RUN_MAX_MODELS];
     memset(rows, 0, sizeof(rows));
-    printf("%-11s %14s %14s %12s %16s\n", "model", "create/task", "round trip", "switch",
-           "memory/idle task");
+    printf("%-11s %14s %14s %12s %16s %14s\n", "model", "create/task", "round trip", "switch",
+           "memory/idle task", "kernel/task");
     fflush(stdout);
     for (int i = 0; i < nk; i++) {
         struct bench_row *row = &rows[i];
         row->kind = kinds[i];
         bench__row(smp, row, dur_ns);
         char cr[24] = "n/a", rt[24] = "n/a", sw[24] = "n/a", mem[40] = "n/a", b[24];
+        char kern[24] = "n/a";
         if (row->create_ok)
             snprintf(cr, sizeof(cr), "%.1f us", row->create_ns / 1e3);
         if (row->rtt_ok) {
@@ -231,12 +272,17 @@ int bench_main(int argc, char **argv)
         if (row->mem_ok)
             snprintf(mem, sizeof(mem), "%s (%u)", util_fmt_bytes(b, sizeof(b), row->mem),
                      row->mem_tasks);
-        printf("%-11s %14s %14s %12s %16s%s%s\n", probe_model_name(row->kind), cr, rt, sw, mem,
-               row->note[0] ? "  " : "", row->note);
+        if (row->mem_ok && row->kern_ok)
+            util_fmt_bytes(kern, sizeof(kern), MAX(row->kern, 0.0));
+        printf("%-11s %14s %14s %12s %16s %14s%s%s\n", probe_model_name(row->kind), cr, rt, sw,
+               mem, kern, row->note[0] ? "  " : "", row->note);
         fflush(stdout);
     }
     printf("each figure: %.3g s of the model alone on every core; switch = round trip / 2; "
-           "memory = (tree now - host before tasks) / tasks, PSS for procs\n", dur_ns / 1e9);
+           "memory = (tree now - host before tasks) / tasks, PSS for procs;\n"
+           "kernel = growth of KernelStack + SUnreclaim (/proc/meminfo, machine-wide) over the "
+           "idle run / tasks:\nkernel stacks and task structures of threads and processes, "
+           "both ends of every task's socket\n", dur_ns / 1e9);
 
     if (jf != NULL) {
         struct json j;
@@ -254,6 +300,8 @@ int bench_main(int argc, char **argv)
             json_kv_num(&j, "switch_ns", rows[i].rtt_ok ? rows[i].rtt_ns / 2 : NAN);
             json_kv_num(&j, "mem_per_idle_task", rows[i].mem_ok ? rows[i].mem : NAN);
             json_kv_uint(&j, "idle_tasks", rows[i].mem_tasks);
+            json_kv_num(&j, "kernel_per_idle_task",
+                        rows[i].mem_ok && rows[i].kern_ok ? rows[i].kern : NAN);
             if (rows[i].note[0])
                 json_kv_str(&j, "note", rows[i].note);
             json_object_end(&j);

@@ -781,6 +781,39 @@ START_TEST(test_panels_no_goroutines_keys)
 }
 END_TEST
 
+/* The goroutines' runq row: each P's local queue ("+": its runnext slot
+ * holds a G), the global queue, steals, and the Ms where there is room. */
+START_TEST(test_panels_go_queues)
+{
+    struct ui *ui = new_ui(false);
+    struct ui_fixture_run r;
+    char *t, line[1024];
+
+    ui_fixture_run_init(&r, 4, WORK_CPU);
+    struct run_figs *g = &r.f[3];
+    ck_assert_int_eq(g->kind, PROBE_MODEL_GOROUTINES);
+    g->go_ok = true;
+    g->go_procs = 2;
+    g->go_runq[0] = 3;
+    g->go_runnext[0] = true;
+    g->go_globrunq = 5;
+    g->go_steals_per_s = 12;
+    g->go_ms_running = 2;
+    g->go_ms_idle = 1;
+    t = render_models(ui, &r, 3, 0, 200, 50);
+    ck_assert_ptr_nonnull(line_with(t, "P0 3+ P1 0  glob 5  steal", line, sizeof(line)));
+    ck_assert_has(line, "M 2 run 0 spin 1 idle 0 sys");
+    ck_assert_has(line, "ready 7  lag 250ms");      /* the same row, the loop's queue */
+    free(t);
+    /* Narrow panels: the Ps summed. */
+    g->go_procs = 16;
+    t = render_models(ui, &r, 3, 0, 80, 24);
+    ck_assert_ptr_nonnull(line_with(t, "16P q4 g5", line, sizeof(line)));
+    free(t);
+    ui_free(ui);
+}
+END_TEST
+
 START_TEST(test_panels_mono_glyphs)
 {
     struct ui_opts o = { .ascii = true, .no_color = true, .interval_ns = 100000000 };
@@ -880,6 +913,7 @@ static Suite *view_suite(void)
     tcase_add_test(tc, test_panels_pid_table_beside);
     tcase_add_test(tc, test_panels_keys_freeze_step);
     tcase_add_test(tc, test_panels_no_goroutines_keys);
+    tcase_add_test(tc, test_panels_go_queues);
     tcase_add_test(tc, test_panels_mono_glyphs);
     tcase_add_test(tc, test_panels_notes);
     suite_add_tcase(s, tc);

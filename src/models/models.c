@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -391,8 +392,21 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         execv(exe, argv);
         _exit(127);
     }
-    if (!spec->own_session)         /* (a group leader could not setsid) */
+    if (!spec->own_session) {       /* (a group leader could not setsid) */
         setpgid(pid, pid);          /* both sides: no race with kill(-pgid) */
+    } else {
+        /* The parent cannot setsid() for the child: wait the microseconds
+         * until it has, so that a kill(-pid) right after (turns mode stops
+         * a new host at once) does not find no group and go astray. */
+        uint64_t until = util_now_ns() + 1000000000ull;
+        while (getpgid(pid) != pid && util_now_ns() < until) {
+            siginfo_t si = { .si_pid = 0 };
+            if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                si.si_pid == pid)
+                break;              /* it died first: model_poll() says how */
+            sched_yield();
+        }
+    }
     m->pid = pid;
     m->ctl_w = ctl[1];
     fcntl(m->ctl_w, F_SETFL, O_NONBLOCK);

@@ -516,12 +516,41 @@ static void panels__runq(const struct panels__ctx *c, int y)
 {
     const struct run_figs *f = c->f;
     int x = c->x0 + PANELS_LW, right = c->x0 + c->w;
-    char buf[64], a[16];
+    char buf[160], a[16];
     panels__get_fn *get;
     float scale = 0;
 
     panels__label(c, y, "runq");
-    if (f->kind == PROBE_MODEL_LOOP && f->loop_ok) {
+    if (f->kind == PROBE_MODEL_GOROUTINES && f->go_ok && f->go_procs > 0) {
+        /* Go's queues as they are: each P's local run queue ("+" when its
+         * runnext slot holds a G too), the global queue, steals between Ps.
+         * Too many Ps for the width: their sum. */
+        char ps[112], st[16];
+        int n = 0, np = MIN(f->go_procs, RUN_GO_MAX_P);
+        uint64_t queued = 0;
+        for (int i = 0; i < np; i++)
+            queued += f->go_runq[i] + f->go_runnext[i];
+        for (int i = 0; i < np && n < (int)sizeof(ps) - 16; i++)
+            n += snprintf(ps + n, sizeof(ps) - (size_t)n, "%sP%d %u%s", i ? " " : "", i,
+                          f->go_runq[i], f->go_runnext[i] ? "+" : "");
+        widgets_fmt_rate(st, sizeof(st), 4, f->go_steals_per_s);
+        int room = right - x - 9;               /* keep a short sparkline */
+        snprintf(buf, sizeof(buf), "%s  glob %llu  steal %s/s", ps,
+                 (unsigned long long)f->go_globrunq, st);
+        if ((int)strlen(buf) > room)
+            snprintf(buf, sizeof(buf), "%s  g%llu st %s/s", ps,
+                     (unsigned long long)f->go_globrunq, st);
+        if ((int)strlen(buf) > room)
+            snprintf(buf, sizeof(buf), "%dP q%llu g%llu st %s/s", np,
+                     (unsigned long long)queued, (unsigned long long)f->go_globrunq, st);
+        /* The Ms (OS threads) under the Ps, where a wide panel has room. */
+        char ms[64];
+        snprintf(ms, sizeof(ms), "  M %d run %d spin %d idle %d sys", f->go_ms_running,
+                 f->go_ms_spinning, f->go_ms_idle, f->go_ms_syscall);
+        if ((int)(strlen(buf) + strlen(ms)) <= room - 8)
+            strcat(buf, ms);
+        get = panels__g_rtq;
+    } else if (f->kind == PROBE_MODEL_LOOP && f->loop_ok) {
         widgets_fmt_rate(a, sizeof(a), 5, f->loop_lag_ms);
         snprintf(buf, sizeof(buf), "ready %.0f  lag %sms", f->rt_queue, a);
         get = panels__g_lag;
