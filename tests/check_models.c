@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "gort/gort_probe.h"
@@ -637,10 +638,53 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* Where the test's SIGUSR1 handler ran (shared memory: a host's copy writes here too). */
+static volatile pid_t *usr1_ran_in;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    *usr1_ran_in = getpid();
+}
+
+START_TEST(test_signal_before_exec)
+{
+    /* A host signalled between fork and exec must not run its parent's handlers. In the
+     * monitor, turns mode stops a new host at once and a quick change then stops it for
+     * good with SIGTERM: libuv's handler, run in the host, wrote into the monitor's own
+     * signal pipe, and the monitor took the host's SIGTERM for its own and quit. Stopping
+     * the host as soon as model_start returns catches most of them before exec. */
+    struct sigaction sa = { .sa_handler = on_usr1 };
+    char err[256];
+
+    usr1_ran_in = mmap(NULL, sizeof(*usr1_ran_in), PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne((void *)usr1_ran_in, MAP_FAILED);
+    *usr1_ran_in = 0;
+    sigemptyset(&sa.sa_mask);
+    ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+    for (int i = 0; i < 20; i++) {
+        struct model_spec spec = { .kind = PROBE_MODEL_LOOP, .exe = mu_exe() };
+        struct model *m;
+
+        work_params_default(&spec.work);
+        spec.work.ntasks = 1;
+        ck_assert_int_eq(model_start(&spec, &m, err, sizeof(err)), 0);
+        kill(-model_pid(m), SIGSTOP);
+        kill(-model_pid(m), SIGUSR1);
+        kill(-model_pid(m), SIGCONT);
+        model_stop(m, SEC);
+        ck_assert_msg(*usr1_ran_in == 0, "round %d: the parent's handler ran in host %d", i,
+                      (int)*usr1_ran_in);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("models");
     TCase *quick = tcase_create("quick"), *cpu = tcase_create("cpu"), *io = tcase_create("io");
+    TCase *spawn = tcase_create("spawn");
     SRunner *sr;
     int failed;
 
@@ -655,6 +699,7 @@ int main(void)
         tcase_set_timeout(quick, 60);
         tcase_set_timeout(cpu, 60);
         tcase_set_timeout(io, 60);
+        tcase_set_timeout(spawn, 60);
     }
     tcase_add_test(quick, test_latency_server);
     tcase_add_loop_test(quick, test_workloads, 0, 20);
@@ -671,9 +716,11 @@ int main(void)
     tcase_add_loop_test(io, test_io_1000, 0, 4);
     tcase_add_test(io, test_io_memory);
     tcase_add_test(cpu, test_gomaxprocs);
+    tcase_add_test(spawn, test_signal_before_exec);
     suite_add_tcase(s, quick);
     suite_add_tcase(s, cpu);
     suite_add_tcase(s, io);
+    suite_add_tcase(s, spawn);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

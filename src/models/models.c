@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,10 +352,21 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
 
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     pid_t parent = getpid();
+    /* Every signal blocked across fork, until the child has put each handler back to
+     * the default: one delivered before that would run the monitor's handler in the
+     * child. libuv's writes into the signal pipe the child shares with the monitor, so
+     * a SIGTERM meant for a host not yet exec'd (turns mode stops a new host at once;
+     * a quick change then stops it for good) ended the monitor itself. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pid_t pid = fork();
+    int fork_errno = errno;
+    if (pid != 0)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
-        rc = -errno;
-        snprintf(err, errlen, "fork: %s", strerror(errno));
+        rc = -fork_errno;
+        snprintf(err, errlen, "fork: %s", strerror(fork_errno));
         if (devnull >= 0)
             close(devnull);
         goto out_close_listen;
@@ -365,7 +377,6 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(127);
-        sigset_t all;
         int b = models__to_high(board_fd), c = models__to_high(ctl[0]);
         int l = models__to_high(listen_fd);
         if (spec->own_session)
@@ -384,11 +395,11 @@ int model_start(const struct model_spec *spec, struct model **out, char *err, si
                 dup2(devnull, 2);
             }
         }
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
         for (int s = 1; s < NSIG; s++)
             if (s != SIGKILL && s != SIGSTOP)
                 signal(s, SIG_DFL);
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
         execv(exe, argv);
         _exit(127);
     }
