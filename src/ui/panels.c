@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "ui/panels.h"
@@ -73,6 +74,35 @@ static const char *panels__unit(enum work_kind w)
 
 /* ---- the ring ------------------------------------------------------------------ */
 
+/*
+ * The rings are mappings of their own: untouched until used whatever malloc's mmap
+ * threshold has grown to (calloc from the heap may clear, so touch, the whole block).
+ * MAP_NORESERVE keeps the kernel from merging them with malloc's mappings and marks
+ * them in /proc/PID/smaps (VmFlags "nr"), where tests/bench/soak finds them: their
+ * growth until full is by design, and it must not hide or fake a leak.
+ */
+static void *panels__map(size_t bytes)
+{
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    if (m == MAP_FAILED) {
+        fprintf(stderr, "schedwatch: out of memory (%zu bytes)\n", bytes);
+        abort();
+    }
+    return m;
+}
+
+static size_t panels__ring_bytes(void)
+{
+    return (size_t)PANELS_HIST_CAP * sizeof(struct panels_entry);
+}
+
+static size_t panels__cpu_bytes(int ncpu)
+{
+    return (size_t)PANELS_HIST_CAP * (size_t)MAX(ncpu, 1) * sizeof(struct sample_cpu);
+}
+
 void panels_init(struct panels_state *p)
 {
     memset(p, 0, sizeof(*p));
@@ -80,8 +110,10 @@ void panels_init(struct panels_state *p)
 
 void panels_free(struct panels_state *p)
 {
-    free(p->ring);
-    free(p->cpu);
+    if (p->ring != NULL)
+        munmap(p->ring, panels__ring_bytes());
+    if (p->cpu != NULL)
+        munmap(p->cpu, panels__cpu_bytes(p->ncpu));
     memset(p, 0, sizeof(*p));
 }
 
@@ -136,11 +168,12 @@ void panels_push(struct panels_state *p, uint64_t seq, const struct sample_machi
     int ncpu = MAX(m->ncpu, 0);
 
     if (p->ring == NULL)
-        p->ring = xcalloc(PANELS_HIST_CAP, sizeof(*p->ring));
+        p->ring = panels__map(panels__ring_bytes());
     if (ncpu != p->ncpu || p->cpu == NULL) {
         /* A changed core count (hotplug) starts the history again. */
-        free(p->cpu);
-        p->cpu = xcalloc((size_t)PANELS_HIST_CAP * (size_t)MAX(ncpu, 1), sizeof(*p->cpu));
+        if (p->cpu != NULL)
+            munmap(p->cpu, panels__cpu_bytes(p->ncpu));
+        p->cpu = panels__map(panels__cpu_bytes(ncpu));
         p->ncpu = ncpu;
         p->len = p->head = 0;
     }

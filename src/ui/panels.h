@@ -10,9 +10,9 @@
  * the shown one, so a frozen, stepped-back screen is the screen as it was.
  *
  * The ring keeps PANELS_HIST_CAP samples (5 minutes at the default 10 Hz).
- * An entry is about 6.5 KB (four models' figures and up to PANELS_GRID_MAX task
- * states each, four bits a task), so the ring is at most about 19 MB, touched
- * only as it fills.
+ * An entry is about 9 KB (four models' figures and up to PANELS_GRID_MAX task
+ * states each, four bits a task), so the ring is at most about 27 MB, touched
+ * only as it fills (a MAP_NORESERVE mapping of its own; see panels.c).
  */
 #ifndef SW_UI_PANELS_H
 #define SW_UI_PANELS_H
@@ -64,7 +64,7 @@ struct panels_entry {
 };
 
 struct panels_state {
-    struct panels_entry *ring;          /* PANELS_HIST_CAP entries, calloc'd */
+    struct panels_entry *ring;          /* PANELS_HIST_CAP entries, a mapping of its own */
     struct sample_cpu *cpu;             /* PANELS_HIST_CAP * ncpu, beside the ring */
     int ncpu;
     int len, head;                      /* entries kept; next slot to write */
