@@ -39,14 +39,18 @@ tests_tui_demo_CFLAGS = $(AM_CFLAGS)
 tests_tui_demo_LDADD = $(SW_LIBS)
 
 # Benchmarks (not tests: they print figures): one frame of the model panels,
-# and the monitor's own CPU with 1,000 I/O tasks per model.
+# the monitor's own CPU with 1,000 I/O tasks per model, and the soak (the
+# monitor's RSS and descriptors over a long run of live changes).
 noinst_PROGRAMS += tests/bench/frame
 tests_bench_frame_SOURCES = tests/bench/frame.c tests/ui_fixture.c tests/ui_fixture.h
 tests_bench_frame_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests
 tests_bench_frame_LDADD = $(SW_LIBS)
 if HAVE_VTERM
-noinst_PROGRAMS += tests/bench/monitor
+noinst_PROGRAMS += tests/bench/monitor tests/bench/soak
 endif
 tests_bench_monitor_SOURCES = tests/bench/monitor.c tests/pty.c tests/pty.h
 tests_bench_monitor_CFLAGS = $(AM_CFLAGS) $(VTERM_CFLAGS)
 tests_bench_monitor_LDADD = $(VTERM_LIBS)
+tests_bench_soak_SOURCES = tests/bench/soak.c tests/pty.c tests/pty.h
+tests_bench_soak_CFLAGS = $(AM_CFLAGS) $(VTERM_CFLAGS)
+tests_bench_soak_LDADD = $(VTERM_LIBS)
