@@ -505,18 +505,28 @@ int replay_load(const char *path, struct replay **out, char *err, size_t errlen)
 {
     size_t len;
     int rc = 0;
-    char *text = replay__read(path, &len, err, errlen, &rc), perr[200];
+    *out = NULL;
+    char *text = replay__read(path, &len, err, errlen, &rc);
     if (text == NULL)
         return rc;
+    rc = replay_parse(text, len, path, out, err, errlen);
+    free(text);
+    return rc;
+}
+
+int replay_parse(const char *text, size_t len, const char *name, struct replay **out,
+                 char *err, size_t errlen)
+{
+    char perr[200];
+    int rc;
+    *out = NULL;
     struct jsonr root;
     if (jsonr_parse(text, len, &root, perr, sizeof(perr)) < 0) {
-        snprintf(err, errlen, "%s:%s", path, perr);
-        free(text);
+        snprintf(err, errlen, "%s:%s", name, perr);
         return -EINVAL;
     }
-    free(text);
     struct replay *rp = xcalloc(1, sizeof(*rp));
-    struct replay__ctx cx = { path, err, errlen, rp }, *c = &cx;
+    struct replay__ctx cx = { name, err, errlen, rp }, *c = &cx;
     const struct jsonr *fmt, *samples, *cfg;
     rc = -EINVAL;
     if (root.type != JSONR_OBJ) {
