@@ -309,7 +309,11 @@ enum cli_status cli_parse(int argc, char **argv, struct config *cfg)
     cfg->no_color = nc != NULL && nc[0] != '\0';
 
     opterr = 0;
-    optind = 1;
+    /* 0, not 1: glibc then resets all of getopt's state. With 1 it goes on inside the
+     * last call's argument when that call stopped in a group ("-hV" returns at h), so
+     * a second cli_parse in one process (the tests, the fuzzer) read the V, or a freed
+     * string. */
+    optind = 0;
     int c;
     uint32_t all_tasks = 0;
     bool tasks_given[PROBE_MODEL_COUNT] = { false };

@@ -158,7 +158,41 @@ static const struct {
       ":3:25: a task should be an array of 14 values" },
     { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 0, \"machine\": {\"busy\": [}}]}\n",
       ":2:35: unexpected character" },
+    /* Numbers bound for integers, out of their range (undefined behaviour, found by
+     * fuzz_replay), and a time whose nanoseconds overflow. */
+    { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 1e300, \"machine\": {\"busy\": []}}]}\n",
+      ":2:11: \"t_s\" should be a time in seconds from 0 to 1e+10" },
+    { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 0, \"seq\": -1, \"machine\": {\"busy\": []}}]}\n",
+      ":2:21: \"seq\" -1: out of range (0 to 1.84e+19)" },
+    { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 0, \"machine\": {\"busy\": [],\n"
+      "   \"procs_running\": -1}}]}\n", ":3:21: \"procs_running\" -1: out of range (0 to 4.29e+09)" },
+    { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 0, \"machine\": {\"busy\": []},\n"
+      "   \"trees\": [{\"tasks\": [[null, 1, \"a\", \"R\", 0, 0, 0, 0, true, 0, 0, true, 0, true]]}]}]}\n",
+      ":3:26: nan: out of range (-2.15e+09 to 2.15e+09)" },
+    { "{\"format\": 2, \"samples\": [\n  {\"t_s\": 0, \"machine\": {\"busy\": []},\n"
+      "   \"models\": [{\"name\": \"loop\", \"states\": {\"running\": 1e19}}]}]}\n",
+      ":3:54: \"running\" 1e+19: out of range (-9.22e+18 to 9.22e+18)" },
 };
+
+/* Inputs fuzz_replay found (tests/fuzz/regress/replay): each fails where it should. */
+static const struct {
+    const char *file, *msg;
+} regress[] = {
+    /* A process row with 11e19 threads: (int)1.1e20 was undefined behaviour. */
+    { "proc-threads-1e20.json", ":1:3592: 1.1e+20: out of range (-2.15e+09 to 2.15e+09)" },
+};
+
+START_TEST(test_fuzz_regress)
+{
+    char path[512], err[512], want[700];
+    struct replay *rp = NULL;
+    snprintf(path, sizeof(path), "%s/fuzz/regress/replay/%s", SW_TESTDIR, regress[_i].file);
+    ck_assert_int_eq(replay_load(path, &rp, err, sizeof(err)), -EINVAL);
+    ck_assert_ptr_null(rp);
+    snprintf(want, sizeof(want), "%s%s", path, regress[_i].msg);
+    ck_assert_str_eq(err, want);
+}
+END_TEST
 
 START_TEST(test_errors)
 {
@@ -259,6 +293,7 @@ int main(void)
     tcase_add_test(tc, test_replay_renders_live_screen);
     tcase_add_test(tc, test_format1);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
+    tcase_add_loop_test(tc, test_fuzz_regress, 0, sizeof(regress) / sizeof(regress[0]));
     tcase_add_test(tc, test_binary_error);
     tcase_add_test(tc, test_compare_table);
     suite_add_tcase(s, tc);

@@ -1,8 +1,13 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util.h"
@@ -90,6 +95,74 @@ START_TEST(test_cli)
 }
 END_TEST
 
+/* A command line as fuzz_cli makes one: argv[0], then arguments split at NUL bytes. */
+static int split_args(const char *buf, size_t len, char **argv, int max)
+{
+    int argc = 0;
+    argv[argc++] = strdup("schedwatch");
+    for (size_t at = 0; at < len && argc < max;) {
+        const char *nul = memchr(buf + at, 0, len - at);
+        size_t n = nul ? (size_t)(nul - (buf + at)) : len - at;
+        argv[argc++] = strndup(buf + at, n);
+        at += n + 1;
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+/*
+ * The inputs fuzz_cli found (tests/fuzz/regress/cli): after each, a second command line
+ * must parse as it does alone. cli_parse set optind = 1, which leaves glibc's getopt in
+ * the middle of "-hV" after returning h, so the next call returned V: "--version".
+ */
+START_TEST(test_cli_fuzz_regress)
+{
+    char dir[512], path[1024], buf[4096];
+    char *ref[] = { "schedwatch", "--headless", "-d", "2s", "--models", "loop", "--ascii", NULL };
+    char *refv[8];
+    struct config want, got;
+    memcpy(refv, ref, sizeof(ref));
+    ck_assert_int_eq(parse(&want, 7, refv), CLI_RUN);
+
+    snprintf(dir, sizeof(dir), "%s/fuzz/regress/cli", SW_TESTDIR);
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "%s", dir);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "re");
+        ck_assert_msg(f != NULL, "%s", path);
+        size_t len = fread(buf, 1, sizeof(buf), f);
+        fclose(f);
+
+        char *argv[34], *own[34];
+        int argc = split_args(buf, len, argv, 33);
+        memcpy(own, argv, sizeof(argv));
+        /* --help and --version go to stdout: keep them out of the log. */
+        fflush(stdout);
+        int out = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        (void)parse(&got, argc, argv);
+        fflush(stdout);
+        dup2(out, STDOUT_FILENO);
+        close(out);
+        close(null);
+
+        memcpy(refv, ref, sizeof(ref));
+        ck_assert_msg(parse(&got, 7, refv) == CLI_RUN, "after %s: not CLI_RUN", e->d_name);
+        ck_assert_msg(memcmp(&got, &want, sizeof(got)) == 0, "after %s: another config",
+                      e->d_name);
+        for (int i = 0; i < argc; i++)
+            free(own[i]);
+        n++;
+    }
+    closedir(d);
+    ck_assert_int_gt(n, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -98,6 +171,7 @@ int main(void)
     tcase_add_test(tc, test_size_and_long);
     tcase_add_test(tc, test_fmt_bytes);
     tcase_add_test(tc, test_cli);
+    tcase_add_test(tc, test_cli_fuzz_regress);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

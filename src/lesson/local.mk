@@ -31,9 +31,8 @@ noinst_PROGRAMS += tests/fuzz/fuzz_lesson
 tests_fuzz_fuzz_lesson_SOURCES = tests/fuzz/fuzz_lesson.c src/util.c \
 	src/lesson/lesson.c src/lesson/lesson_lex.c src/lesson/lesson_expr.c \
 	src/lesson/lesson_metric.c
-tests_fuzz_fuzz_lesson_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	-fno-omit-frame-pointer
-tests_fuzz_fuzz_lesson_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_lesson_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_lesson_LDFLAGS = $(FUZZ_LD)
 tests_fuzz_fuzz_lesson_LDADD = -lm
 endif
 EXTRA_DIST += tests/fuzz/fuzz_lesson.c tests/fuzz/lesson.dict

@@ -14,6 +14,6 @@ if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_procfs
 tests_fuzz_fuzz_procfs_SOURCES = tests/fuzz/fuzz_procfs.c src/procfs/procfs_parse.c \
 	src/procfs/procfs.h
-tests_fuzz_fuzz_procfs_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined -g
-tests_fuzz_fuzz_procfs_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_procfs_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_procfs_LDFLAGS = $(FUZZ_LD)
 endif

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include "report/jsonr.h"
 #include "report/replay.h"
 #include "util.h"
+
+#define REPLAY_T_MAX_S 1e10
 
 struct replay__frame {
     double t_s;
@@ -89,17 +92,51 @@ static int replay__member(struct replay__ctx *c, const struct jsonr *obj, const 
     return 0;
 }
 
-/* A number member: *ok says whether it carried data (absent and null do not). */
-static int replay__num(struct replay__ctx *c, const struct jsonr *obj, const char *key,
-                       double *out, bool *ok)
+/*
+ * A number bound for an integer must be in the integer's range: out of it (or NaN) the
+ * conversion is undefined behaviour, not a wrap or a clamp. [lo, hi] is the type's range;
+ * the fraction is cut, so anything above lo - 1 and below hi + 1 converts. what starts
+ * the message ("\"key\" " or "").
+ */
+static int replay__fits(struct replay__ctx *c, const struct jsonr *at, const char *what,
+                        double d, double lo, double hi)
+{
+    if (d > lo - 1 && d < hi + 1)
+        return 0;
+    return replay__fail(c, at, "%s%g: out of range (%.3g to %.3g)", what, d, lo, hi);
+}
+
+/* The range of the type of dst, for replay__fits; floating types take any number. */
+#define REPLAY__LO(dst) _Generic((dst), int: (double)INT_MIN, long: (double)LONG_MIN,     \
+        long long: (double)LLONG_MIN, unsigned: 0.0, unsigned long: 0.0,                 \
+        unsigned long long: 0.0, default: -HUGE_VAL)
+#define REPLAY__HI(dst) _Generic((dst), int: (double)INT_MAX, long: (double)LONG_MAX,     \
+        long long: (double)LLONG_MAX, unsigned: (double)UINT_MAX,                        \
+        unsigned long: (double)ULONG_MAX, unsigned long long: (double)ULLONG_MAX,        \
+        default: HUGE_VAL)
+
+/* A number member in [lo, hi]: *ok says whether it carried data (absent and null do not). */
+static int replay__num_in(struct replay__ctx *c, const struct jsonr *obj, const char *key,
+                          double lo, double hi, double *out, bool *ok)
 {
     const struct jsonr *v;
+    char what[64];
     int r = replay__member(c, obj, key, JSONR_NUM, false, &v);
     if (ok != NULL)
         *ok = v != NULL;
-    if (r == 0 && v != NULL)
-        *out = v->num;
-    return r;
+    if (r < 0 || v == NULL)
+        return r;
+    snprintf(what, sizeof(what), "\"%s\" ", key);
+    if (replay__fits(c, v, what, v->num, lo, hi) < 0)
+        return -EINVAL;
+    *out = v->num;
+    return 0;
+}
+
+static int replay__num(struct replay__ctx *c, const struct jsonr *obj, const char *key,
+                       double *out, bool *ok)
+{
+    return replay__num_in(c, obj, key, -HUGE_VAL, HUGE_VAL, out, ok);
 }
 
 static int replay__bool(struct replay__ctx *c, const struct jsonr *obj, const char *key,
@@ -115,7 +152,8 @@ static int replay__bool(struct replay__ctx *c, const struct jsonr *obj, const ch
 #define NUM(obj, key, dst) do {                                         \
         double d_ = 0;                                                  \
         bool ok_;                                                       \
-        if (replay__num(c, (obj), (key), &d_, &ok_) < 0)                \
+        if (replay__num_in(c, (obj), (key), REPLAY__LO(dst), REPLAY__HI(dst), \
+                           &d_, &ok_) < 0)                              \
             return -EINVAL;                                             \
         if (ok_)                                                        \
             (dst) = d_;                                                 \
@@ -134,6 +172,31 @@ static int replay__row_num(struct replay__ctx *c, const struct jsonr *row, size_
     if (v->type != JSONR_NUM && v->type != JSONR_BOOL)
         return replay__fail(c, v, "should be a number");
     *out = v->type == JSONR_BOOL ? v->b : v->num;
+    return 0;
+}
+
+/* An element of a compact row bound for an integer of range [lo, hi]: null will not do. */
+static int replay__row_int(struct replay__ctx *c, const struct jsonr *row, size_t i,
+                           double lo, double hi, double *out)
+{
+    if (replay__row_num(c, row, i, out) < 0)
+        return -EINVAL;
+    return replay__fits(c, &row->kids[i], "", *out, lo, hi);
+}
+
+/* The numbers of a row into v[], by column: 'i' an int, 'u' a uint64_t, 'n' any number
+ * (null reads as NaN), 's' a string (left to replay__row_str). */
+static int replay__row_nums(struct replay__ctx *c, const struct jsonr *row, const char *cols,
+                            double *v)
+{
+    for (size_t k = 0; cols[k] != '\0'; k++) {
+        int r = cols[k] == 'i' ? replay__row_int(c, row, k, INT_MIN, INT_MAX, &v[k])
+              : cols[k] == 'u' ? replay__row_int(c, row, k, 0, (double)UINT64_MAX, &v[k])
+              : cols[k] == 'n' ? replay__row_num(c, row, k, &v[k])
+              : 0;
+        if (r < 0)
+            return -EINVAL;
+    }
     return 0;
 }
 
@@ -194,32 +257,22 @@ static int replay__machine(struct replay__ctx *c, const struct jsonr *m, struct 
     NUM(m, "ctxt_per_s", s->m.ctxt_per_s);
     NUM(m, "forks_per_s", s->m.forks_per_s);
     NUM(m, "dt_s", s->m.dt);
-    NUM(m, "procs_running", d);
-    s->m.procs_running = (unsigned)d;
-    d = 0;
-    NUM(m, "procs_blocked", d);
-    s->m.procs_blocked = (unsigned)d;
+    NUM(m, "procs_running", s->m.procs_running);
+    NUM(m, "procs_blocked", s->m.procs_blocked);
     NUM(m, "load1", s->m.load[0]);
     if (load != NULL)
         for (size_t i = 0; i < MIN(load->n, 3); i++)
             if (replay__row_num(c, load, i, &s->m.load[i]) < 0)
                 return -EINVAL;
-    d = 0;
-    NUM(m, "nr_threads", d);
-    s->m.nr_threads = (unsigned)d;
+    NUM(m, "nr_threads", s->m.nr_threads);
     bool ok;
-    d = 0;
     if (replay__num(c, m, "psi_some_avg10", &d, &ok) < 0)
         return -EINVAL;
     s->m.psi_ok = ok;
     s->m.psi_some_avg10 = (float)d;
     NUM(m, "psi_some_now", s->m.psi_some_now);
-    d = 0;
-    NUM(m, "mem_total", d);
-    s->m.mem_total = (uint64_t)d;
-    d = 0;
-    NUM(m, "mem_available", d);
-    s->m.mem_available = (uint64_t)d;
+    NUM(m, "mem_total", s->m.mem_total);
+    NUM(m, "mem_available", s->m.mem_available);
     return 0;
 }
 
@@ -235,8 +288,7 @@ static int replay__tree(struct replay__ctx *c, const struct jsonr *o, int ncpu,
         replay__member(c, o, "procs", JSONR_ARR, false, &procs) < 0 ||
         replay__member(c, o, "tasks", JSONR_ARR, false, &tasks) < 0)
         return -EINVAL;
-    NUM(o, "root", d);
-    t->root = (pid_t)d;
+    NUM(o, "root", t->root);
     if (label != NULL)
         snprintf(t->label, sizeof(t->label), "%s", label->str);
     if (replay__bool(c, o, "alive", &t->alive) < 0)
@@ -253,12 +305,10 @@ static int replay__tree(struct replay__ctx *c, const struct jsonr *o, int ncpu,
     NUM(o, "vcsw_per_s", t->vcsw_per_s);
     NUM(o, "ivcsw_per_s", t->ivcsw_per_s);
     NUM(o, "wait_pct", t->wait_pct);
-    d = 0;
-    NUM(o, "rss", d);
-    t->rss = (uint64_t)d;
+    NUM(o, "rss", t->rss);
     bool ok;
     d = 0;
-    if (replay__num(c, o, "pss", &d, &ok) < 0)
+    if (replay__num_in(c, o, "pss", 0, REPLAY__HI(t->pss), &d, &ok) < 0)
         return -EINVAL;
     t->pss_ok = ok;
     t->pss = (uint64_t)d;
@@ -274,10 +324,9 @@ static int replay__tree(struct replay__ctx *c, const struct jsonr *o, int ncpu,
         char st[8];
         if (row->type != JSONR_ARR || row->n != 10)
             return replay__fail(c, row, "a process should be an array of 10 values");
-        for (size_t k = 0; k < 10; k++)
-            if (k != 2 && k != 3 && replay__row_num(c, row, k, &v[k]) < 0)
-                return -EINVAL;
-        if (replay__row_str(c, row, 2, p->comm, sizeof(p->comm)) < 0 ||
+        /* pid, ppid, comm, state, threads, cpu %, rss, pss, pss ok, vsize */
+        if (replay__row_nums(c, row, "iissinuunu", v) < 0 ||
+            replay__row_str(c, row, 2, p->comm, sizeof(p->comm)) < 0 ||
             replay__row_str(c, row, 3, st, sizeof(st)) < 0)
             return -EINVAL;
         p->pid = (pid_t)v[0];
@@ -297,10 +346,9 @@ static int replay__tree(struct replay__ctx *c, const struct jsonr *o, int ncpu,
         char st[8];
         if (row->type != JSONR_ARR || row->n != 14)
             return replay__fail(c, row, "a task should be an array of 14 values");
-        for (size_t x = 0; x < 14; x++)
-            if (x != 2 && x != 3 && replay__row_num(c, row, x, &v[x]) < 0)
-                return -EINVAL;
-        if (replay__row_str(c, row, 2, k->comm, sizeof(k->comm)) < 0 ||
+        /* tid, pid, comm, state, core, then figures and their flags */
+        if (replay__row_nums(c, row, "iissinnnnnnnnn", v) < 0 ||
+            replay__row_str(c, row, 2, k->comm, sizeof(k->comm)) < 0 ||
             replay__row_str(c, row, 3, st, sizeof(st)) < 0)
             return -EINVAL;
         k->tid = (pid_t)v[0];
@@ -369,7 +417,7 @@ static int replay__figs(struct replay__ctx *c, const struct jsonr *o, struct run
     f->rq_wait = (float)d;
     NUM(o, "rss", f->rss);
     d = 0;
-    if (replay__num(c, o, "pss", &d, &f->pss_ok) < 0)
+    if (replay__num_in(c, o, "pss", 0, REPLAY__HI(f->pss), &d, &f->pss_ok) < 0)
         return -EINVAL;
     f->pss = (uint64_t)d;
     if (replay__num(c, o, "mem_per_task", &f->mem_per_task, &f->mem_per_task_ok) < 0)
@@ -397,8 +445,15 @@ static int replay__figs(struct replay__ctx *c, const struct jsonr *o, struct run
     for (size_t i = 0; states != NULL && i < states->n; i++) {
         for (int k = 0; k < PROBE_ST_COUNT; k++)
             if (strcmp(states->keys[i], probe_state_name((enum probe_state)k)) == 0 &&
-                states->kids[i].type == JSONR_NUM)
-                f->state_count[k] = (int64_t)states->kids[i].num;
+                states->kids[i].type == JSONR_NUM) {
+                const struct jsonr *v = &states->kids[i];
+                char lbl[64];
+                snprintf(lbl, sizeof(lbl), "\"%s\" ", states->keys[i]);
+                if (replay__fits(c, v, lbl, v->num, REPLAY__LO(f->state_count[k]),
+                                 REPLAY__HI(f->state_count[k])) < 0)
+                    return -EINVAL;
+                f->state_count[k] = (int64_t)v->num;
+            }
     }
     return 0;
 }
@@ -437,8 +492,10 @@ static int replay__frame(struct replay__ctx *c, const struct jsonr *o, struct re
         replay__member(c, o, "models", JSONR_ARR, false, &models) < 0 ||
         replay__member(c, o, "caps", JSONR_OBJ, false, &caps) < 0)
         return -EINVAL;
-    if (!isfinite(t->num) || t->num < 0)
-        return replay__fail(c, t, "\"t_s\" should be a time in seconds from 0");
+    /* t_ns below must fit, and app.c's timer in ms (1e10 s: 317 years of samples). */
+    if (!isfinite(t->num) || t->num < 0 || t->num > REPLAY_T_MAX_S)
+        return replay__fail(c, t, "\"t_s\" should be a time in seconds from 0 to %g",
+                            REPLAY_T_MAX_S);
     f->t_s = t->num;
     f->s.seq = seq;
     NUM(o, "seq", f->s.seq);
@@ -505,18 +562,28 @@ int replay_load(const char *path, struct replay **out, char *err, size_t errlen)
 {
     size_t len;
     int rc = 0;
-    char *text = replay__read(path, &len, err, errlen, &rc), perr[200];
+    *out = NULL;
+    char *text = replay__read(path, &len, err, errlen, &rc);
     if (text == NULL)
         return rc;
+    rc = replay_parse(text, len, path, out, err, errlen);
+    free(text);
+    return rc;
+}
+
+int replay_parse(const char *text, size_t len, const char *name, struct replay **out,
+                 char *err, size_t errlen)
+{
+    char perr[200];
+    int rc;
+    *out = NULL;
     struct jsonr root;
     if (jsonr_parse(text, len, &root, perr, sizeof(perr)) < 0) {
-        snprintf(err, errlen, "%s:%s", path, perr);
-        free(text);
+        snprintf(err, errlen, "%s:%s", name, perr);
         return -EINVAL;
     }
-    free(text);
     struct replay *rp = xcalloc(1, sizeof(*rp));
-    struct replay__ctx cx = { path, err, errlen, rp }, *c = &cx;
+    struct replay__ctx cx = { name, err, errlen, rp }, *c = &cx;
     const struct jsonr *fmt, *samples, *cfg;
     rc = -EINVAL;
     if (root.type != JSONR_OBJ) {

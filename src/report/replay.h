@@ -22,6 +22,10 @@
 struct replay;
 
 int  replay_load(const char *path, struct replay **out, char *err, size_t errlen);
+/* The same from text already in memory (len bytes, no NUL needed); name stands for the
+ * file in messages. */
+int  replay_parse(const char *text, size_t len, const char *name, struct replay **out,
+                  char *err, size_t errlen);
 void replay_free(struct replay *rp);
 
 int  replay_count(const struct replay *rp);
