@@ -801,9 +801,12 @@ START_TEST(test_panels_go_queues)
     g->go_ms_running = 2;
     g->go_ms_idle = 1;
     t = render_models(ui, &r, 3, 0, 200, 50);
-    ck_assert_ptr_nonnull(line_with(t, "P0 3+ P1 0  glob 5  steal", line, sizeof(line)));
-    ck_assert_has(line, "M 2 run 0 spin 1 idle 0 sys");
+    ck_assert_ptr_nonnull(line_with(t, "P0 3+ P1 0  glob 5  steal 12/s", line, sizeof(line)));
     ck_assert_has(line, "ready 7  lag 250ms");      /* the same row, the loop's queue */
+    free(t);
+    t = render_models(ui, &r, 3, 0, 300, 60);       /* wide panels: the Ms too */
+    ck_assert_ptr_nonnull(line_with(t, "P0 3+ P1 0  glob 5  steal 12/s", line, sizeof(line)));
+    ck_assert_has(line, "M 2 run 0 spin 1 idle 0 sys");
     free(t);
     /* Narrow panels: the Ps summed. */
     g->go_procs = 16;

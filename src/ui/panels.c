@@ -580,7 +580,7 @@ static void panels__runq(const struct panels__ctx *c, int y)
         char ms[64];
         snprintf(ms, sizeof(ms), "  M %d run %d spin %d idle %d sys", f->go_ms_running,
                  f->go_ms_spinning, f->go_ms_idle, f->go_ms_syscall);
-        if ((int)(strlen(buf) + strlen(ms)) <= room - 8)
+        if ((int)(strlen(buf) + strlen(ms)) <= room)
             strcat(buf, ms);
         get = panels__g_rtq;
     } else if (f->kind == PROBE_MODEL_LOOP && f->loop_ok) {
