@@ -152,6 +152,7 @@ struct soak {
     double every;                   /* seconds between samples */
     double next_sample;
     double last_output;             /* when the screen last changed */
+    bool peeked;                    /* a slow screen's report was printed */
     double next_state;              /* when to look whether the monitor still lives */
     unsigned long last_bytes;
     size_t ring_bytes, cpu_ring_bytes;
@@ -473,6 +474,25 @@ static void soak__where(pid_t pid, char *buf, size_t len)
     snprintf(buf, len, "state %c, waiting in %s, system call %s", soak__state(pid), wchan, sc);
 }
 
+/* On a stall, what the machine and the monitor were doing: the load, CPU
+ * pressure, the busiest processes, and the monitor's stacks (gdb, if there). */
+static void soak__stall_report(pid_t pid)
+{
+    char cmd[512];
+
+    fflush(stdout);
+    snprintf(cmd, sizeof(cmd),
+             "echo '# loadavg:' $(cat /proc/loadavg); echo '# cpu pressure:' "
+             "$(cat /proc/pressure/cpu 2>/dev/null | head -n1); "
+             "ps -eo pid,stat,pcpu,etime,comm --sort=-pcpu | head -n 12 | sed 's/^/# /'; "
+             "command -v gdb >/dev/null && timeout 30 gdb -p %d -batch -nx "
+             "-ex 'thread apply all bt 20' 2>/dev/null | grep -E '^(#|Thread)' | "
+             "sed 's/^/# /' | head -n 60", (int)pid);
+    if (system(cmd) != 0)
+        printf("# (no stack: gdb missing or refused)\n");
+    fflush(stdout);
+}
+
 /* Pumps the screen until t_end (seconds since the start), sampling on the way. */
 static void soak__run_until(struct soak *s, double t_end, int cycle)
 {
@@ -500,12 +520,23 @@ static void soak__run_until(struct soak *s, double t_end, int cycle)
             }
             s->next_state = now + 0.5;
         }
+        /* Halfway to a stall: where the monitor is now, while it is still stuck. */
+        if (now - s->last_output > SOAK_STALL_S / 3 && !s->peeked) {
+            char where[256];
+
+            s->peeked = true;
+            soak__where(s->pid, where, sizeof(where));
+            printf("# no output for %.0f s (cycle %d, at %.1f s); the monitor: %s\n",
+                   now - s->last_output, cycle, now, where);
+            soak__stall_report(s->pid);
+        }
         if (now - s->last_output > SOAK_STALL_S) {
             char where[256];
 
             soak__where(s->pid, where, sizeof(where));
             soak__fail(s, "the screen stopped updating: no output for %.0f s (cycle %d, at "
                        "%.1f s; the monitor: %s)", now - s->last_output, cycle, now, where);
+            soak__stall_report(s->pid);
             s->dead = true;
             return;
         }
@@ -651,6 +682,8 @@ int main(int argc, char **argv)
         { "rows", required_argument, NULL, 'r' }, { "verbose", no_argument, NULL, 'v' },
         { "cycles", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 },
     };
+
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* a stall's report must reach the log */
     const char *bin = getenv("SW_BIN") != NULL ? getenv("SW_BIN") : "./schedwatch";
     double secs = 30 * 60, wcycle = 0, step_s, t_end, done_at;
     int cols = 160, rows = 50, o, na = 0, ncycles = 0, status = -1, cycle, nsurv;
