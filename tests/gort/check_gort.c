@@ -764,11 +764,13 @@ static void probe_main(void *arg)
     id = gort_spawn(probe_parked, c);
     gort_sleep_ns(2 * 1000 * 1000);
     for (uint32_t i = 0; i < h->nslots; i++) {
+        /* The runtime writes the slots with relaxed atomics as it runs:
+         * read them the same way (ThreadSanitizer holds us to it). */
         const struct gort_probe_g *s = gort_probe_grow(h, i);
-        if (s->gid == id) {
+        if (__atomic_load_n(&s->gid, __ATOMIC_RELAXED) == id) {
             probe_gid_seen = id;
-            probe_state_seen = (int)s->state;
-            probe_wait_seen = (int)s->wait_reason;
+            probe_state_seen = (int)__atomic_load_n(&s->state, __ATOMIC_RELAXED);
+            probe_wait_seen = (int)__atomic_load_n(&s->wait_reason, __ATOMIC_RELAXED);
         }
     }
     gort_chan_close(c);
