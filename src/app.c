@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -713,7 +714,16 @@ int app_run(const struct config *cfg_in)
     app->frame.data = app;
     uv_prepare_start(&app->frame, app__on_frame);
 
-    uv_poll_init(&app->loop, &app->input, ui_input_fd(app->ui));
+    /* uv_poll_init makes the descriptor non-blocking, and on a terminal stdin and stdout
+     * are one open file: ncurses' writes would then meet EAGAIN whenever the terminal reads
+     * slowly (it spins or drops output), the restoring sequences at exit could be lost, and
+     * the shell would get its terminal back non-blocking. libuv never reads a polled
+     * descriptor and ncurses waits for input with poll itself: put the flags back. */
+    int in_fd = ui_input_fd(app->ui);
+    int in_fl = fcntl(in_fd, F_GETFL);
+    uv_poll_init(&app->loop, &app->input, in_fd);
+    if (in_fl >= 0)
+        fcntl(in_fd, F_SETFL, in_fl);
     app->input.data = app;
     uv_poll_start(&app->input, UV_READABLE, app__on_input);
 

@@ -551,6 +551,36 @@ int model_wait_ready(struct model *m, uint64_t timeout_ns)
     }
 }
 
+int models_adopt_orphans(void)
+{
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+void models_reap_orphans(const pid_t *keep, int nkeep)
+{
+    for (;;) {
+        siginfo_t si = { 0 };
+        /* Peek first: reaping a host here would lose the status model_poll reports. */
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+            return;
+        for (int i = 0; i < nkeep; i++)
+            if (keep[i] == si.si_pid)
+                return;
+        waitpid(si.si_pid, NULL, WNOHANG);
+    }
+}
+
+/* Adopted zombies of the group (workers that outlived their host by a moment) count as
+ * members until reaped; the host itself is reaped before this is called. */
+static void models__reap_group(pid_t pgid)
+{
+    for (;;) {
+        siginfo_t si = { 0 };
+        if (waitid(P_PGID, (id_t)pgid, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+            return;
+    }
+}
+
 int model_stop(struct model *m, uint64_t grace_ns)
 {
     if (m == NULL)
@@ -577,13 +607,17 @@ int model_stop(struct model *m, uint64_t grace_ns)
         }
     }
     /* Workers die with their host; wait (bounded) until the group is empty
-     * so that "stopped" means gone. Zombies count as members until some
-     * reaper takes them, hence the bound. */
+     * so that "stopped" means gone. Zombies count as members until reaped:
+     * ours (models_adopt_orphans) are reaped here; the bound is for the rest. */
     kill(-m->pid, SIGKILL);
     uint64_t end = util_now_ns() + grace_ns;
+    if (m->reaped)
+        models__reap_group(m->pid);
     while (kill(-m->pid, 0) == 0 && util_now_ns() < end) {
         struct timespec ts = { 0, 2000000 };
         nanosleep(&ts, NULL);
+        if (m->reaped)
+            models__reap_group(m->pid);
     }
     munmap(m->board, m->size);
     free(m);

@@ -116,6 +116,17 @@ int model_wait_ready(struct model *m, uint64_t timeout_ns);
  * the group is left; unmaps and frees m. Returns 0. */
 int model_stop(struct model *m, uint64_t grace_ns);
 
+/*
+ * Makes the calling process the reaper of its orphaned descendants
+ * (PR_SET_CHILD_SUBREAPER): a host killed before its workers hands them to
+ * us rather than to PID 1, which in a container may never reap them, and
+ * whose zombies would stay members of the host's process group. 0 or -errno.
+ */
+int models_adopt_orphans(void);
+/* Reaps exited children that are not in keep[] (orphans adopted from hosts);
+ * a child in keep[] is left for model_poll(). */
+void models_reap_orphans(const pid_t *keep, int nkeep);
+
 /* Entry of the host side: main() calls it when argv[1] is "--host". */
 int host_main(int argc, char **argv);
 

@@ -381,6 +381,8 @@ int run_start(const struct run_opts *o, struct sampler *smp, struct run **out, c
         r->cpus[0] = 0;
         r->ncpu = 1;
     }
+    /* Not fatal: without it, orphans go to PID 1 and model_stop waits out its bound. */
+    models_adopt_orphans();
     r->n = o->nmodels;
     for (int i = 0; i < r->n; i++) {
         r->mod[i].kind = o->models[i];
@@ -433,6 +435,14 @@ void run_reap(struct run *r)
         model_stop(r->latency, 0);
         r->latency = NULL;
     }
+    pid_t keep[RUN_MAX_MODELS + 1];
+    int nkeep = 0;
+    for (int i = 0; i < r->n; i++)
+        if (r->mod[i].m != NULL)
+            keep[nkeep++] = r->mod[i].pid;
+    if (r->latency != NULL)
+        keep[nkeep++] = model_pid(r->latency);
+    models_reap_orphans(keep, nkeep);
 }
 
 /* ---- figures ------------------------------------------------------------------------ */

@@ -117,6 +117,10 @@ int curses_start(bool color, struct curses_term **out, char *err, size_t errlen)
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     leaveok(stdscr, TRUE);
+    /* No typeahead check: ncurses would poll stdin and flush its buffer at every line it
+     * updates (a dozen small writes a frame, each waking the terminal); a frame is small
+     * and keys are read right after it anyway. */
+    typeahead(-1);
     scrollok(stdscr, FALSE);
     set_escdelay(25);
     (void)curs_set(0);              /* ERR on terminals without the capability: fine */
@@ -130,6 +134,11 @@ int curses_start(bool color, struct curses_term **out, char *err, size_t errlen)
     mouseinterval(0);
     (void)mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
     t->mouse_x = t->mouse_y = -1;
+    /* ncurses flushes after every cursor movement until the screen has once come back from
+     * endwin (its _endwin stays "initial" after newterm): a dozen small writes a frame, each
+     * waking the terminal. One endwin now, undone by the first frame's doupdate, makes a
+     * frame one write. */
+    endwin();
     *out = t;
     return 0;
 }

@@ -166,6 +166,10 @@ struct soak {
     int nfds_start, nfds_end;
     char why[2048];                 /* the reasons for failing, one a line */
     bool dead;                      /* the monitor ended, or its screen stopped */
+    const char *step;               /* the step being played, for a stall's report */
+    double last_pump;               /* when the soak last pumped, s since t0 */
+    double max_gap;                 /* the longest the soak itself went without pumping */
+    double step_t;                  /* when it started, s since t0 */
 };
 
 static double soak__now(void)
@@ -475,19 +479,27 @@ static void soak__where(pid_t pid, char *buf, size_t len)
 }
 
 /* On a stall, what the machine and the monitor were doing: the load, CPU
- * pressure, the busiest processes, and the monitor's stacks (gdb, if there). */
+ * pressure, the busiest processes, the monitor's stacks (gdb, if there) and
+ * two seconds of its system calls (strace, if there). */
 static void soak__stall_report(pid_t pid)
 {
-    char cmd[512];
+    char cmd[1024];
 
     fflush(stdout);
     snprintf(cmd, sizeof(cmd),
+             "echo '# schedstat (on-cpu ns, run-queue wait ns, slices): the monitor' "
+             "$(cat /proc/%d/schedstat) ', the soak' $(cat /proc/%d/schedstat); sleep 1; "
+             "echo '# a second later: the monitor' $(cat /proc/%d/schedstat) ', the soak' "
+             "$(cat /proc/%d/schedstat); "
              "echo '# loadavg:' $(cat /proc/loadavg); echo '# cpu pressure:' "
              "$(cat /proc/pressure/cpu 2>/dev/null | head -n1); "
              "ps -eo pid,stat,pcpu,etime,comm --sort=-pcpu | head -n 12 | sed 's/^/# /'; "
              "command -v gdb >/dev/null && timeout 30 gdb -p %d -batch -nx "
              "-ex 'thread apply all bt 20' 2>/dev/null | grep -E '^(#|Thread)' | "
-             "sed 's/^/# /' | head -n 60", (int)pid);
+             "sed 's/^/# /' | head -n 60; "
+             "command -v strace >/dev/null && timeout 2 strace -p %d -tt -s 48 2>&1 | "
+             "head -n 40 | sed 's/^/# strace: /'", (int)pid, (int)getpid(), (int)pid,
+             (int)getpid(), (int)pid, (int)pid);
     if (system(cmd) != 0)
         printf("# (no stack: gdb missing or refused)\n");
     fflush(stdout);
@@ -503,8 +515,11 @@ static void soak__run_until(struct soak *s, double t_end, int cycle)
         if (s->dead || now >= t_end)
             return;
         /* Never past t_end: a burst of keys waits 30 ms after each, not a whole pump. */
+        if (s->last_pump > 0 && now - s->last_pump > s->max_gap)
+            s->max_gap = now - s->last_pump;
         pty_pump(s->p, t_end - now < 0.1 ? (int)((t_end - now) * 1000) : 100);
         now = soak__now() - s->t0;
+        s->last_pump = now;
         if (pty_bytes(s->p) != s->last_bytes) {
             s->last_bytes = pty_bytes(s->p);
             s->last_output = now;
@@ -526,8 +541,13 @@ static void soak__run_until(struct soak *s, double t_end, int cycle)
 
             s->peeked = true;
             soak__where(s->pid, where, sizeof(where));
-            printf("# no output for %.0f s (cycle %d, at %.1f s); the monitor: %s\n",
-                   now - s->last_output, cycle, now, where);
+            printf("# no output for %.0f s (cycle %d, at %.1f s, step %s from %.1f s); "
+                   "the monitor: %s\n", now - s->last_output, cycle, now,
+                   s->step ? s->step : "-", s->step_t, where);
+            char *text = pty_screen_text(s->p);
+            printf("# the soak's longest pause between reads so far: %.1f s\n", s->max_gap);
+            printf("# the screen:\n%s\n", text);
+            free(text);
             soak__stall_report(s->pid);
         }
         if (now - s->last_output > SOAK_STALL_S) {
@@ -564,6 +584,8 @@ static bool soak__expect(struct soak *s, const char *text, bool present, int cyc
 
 static void soak__step(struct soak *s, const struct soak__step *st, int cycle, double t_end)
 {
+    s->step = st->label;
+    s->step_t = soak__now() - s->t0;
     for (int k = 0; k < 3 && st->keys[k].key != NULL; k++) {
         for (int i = 0; i < st->keys[k].n; i++) {
             double t_send = soak__now();
