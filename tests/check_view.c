@@ -800,9 +800,26 @@ START_TEST(test_panels_go_queues)
     g->go_steals_per_s = 12;
     g->go_ms_running = 2;
     g->go_ms_idle = 1;
+    /* Where the goroutines sit: by the P they last ran on, and the M holding that P. */
+    g->go_on_p[0] = 5;
+    g->go_on_p[1] = 3;
+    g->go_on_p_n = 8;
+    g->go_live = 8;
+    g->go_p_m[0] = 1;
+    g->go_p_m[1] = -1;
     t = render_models(ui, &r, 3, 0, 200, 50);
     ck_assert_ptr_nonnull(line_with(t, "P0 3+ P1 0  glob 5  steal 12/s", line, sizeof(line)));
     ck_assert_has(line, "ready 7  lag 250ms");      /* the same row, the loop's queue */
+    free(t);
+    t = render_models(ui, &r, 3, 0, 300, 60);       /* room beside the tasks' legend */
+    if (strstr(t, "on P0 5@M1 P1 3") == NULL) fputs(t, stderr);
+    ck_assert_ptr_nonnull(strstr(t, "on P0 5@M1 P1 3"));
+    free(t);
+    /* More goroutines than the runtime's board has slots for: the counts say of how many. */
+    g->go_live = 1001;
+    t = render_models(ui, &r, 3, 0, 300, 60);
+    if (strstr(t, "8 of 1001 on P0 5@M1 P1 3") == NULL) fputs(t, stderr);
+    ck_assert_ptr_nonnull(strstr(t, "8 of 1001 on P0 5@M1 P1 3"));
     free(t);
     t = render_models(ui, &r, 3, 0, 300, 60);       /* wide panels: the Ms too */
     ck_assert_ptr_nonnull(line_with(t, "P0 3+ P1 0  glob 5  steal 12/s", line, sizeof(line)));

@@ -338,14 +338,19 @@ int pty_resize(struct pty *p, int cols, int rows)
 
 int pty_wait_exit(struct pty *p, int timeout_ms, int *status)
 {
-    long long deadline = pty__now_ms() + timeout_ms;
+    long long deadline = pty__now_ms() + timeout_ms, drain_end = 0;
 
     for (;;) {
         long long left = deadline - pty__now_ms();
 
         pty__reap(p, false);
-        /* Reaped and drained: what it wrote last is on the screen. */
-        if (p->reaped && (p->eof || pty_pump(p, 0) <= 0))
+        /* Reaped and drained: what it wrote last is on the screen. Drained means EOF (every
+         * slave descriptor closed and the data read), not one empty poll: the kernel hands
+         * the slave's last bytes to the master from a work queue, a moment after the write
+         * (on a busy machine, a long moment), and they are what restores the terminal. */
+        if (p->reaped && drain_end == 0)
+            drain_end = pty__now_ms() + 2000;
+        if (p->reaped && (p->eof || pty__now_ms() >= drain_end))
             break;
         if (left <= 0)
             return -ETIMEDOUT;

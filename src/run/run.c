@@ -513,7 +513,19 @@ static void run__go_figures(struct run__model *rm)
         f->go_runq[i] = live ? pr->runq_len : 0;
         f->go_runnext[i] = live && pr->runnext != 0;
         f->go_p_m[i] = live ? pr->m : -1;
+        f->go_on_p[i] = 0;
     }
+    for (uint32_t i = 0; i < gh->nslots; i++) {
+        const struct gort_probe_g *g = gort_probe_grow(rm->gort, i);
+        if (g->gid != 0 && g->state != GORT_PG_IDLE && g->state != GORT_PG_DEAD &&
+            g->p >= 0 && g->p < RUN_GO_MAX_P)
+            f->go_on_p[g->p]++;
+    }
+    f->go_on_p_n = 0;
+    for (int i = 0; i < RUN_GO_MAX_P; i++)
+        f->go_on_p_n += f->go_on_p[i];
+    f->go_live = rm->gtot.gstate[GORT_PG_RUNNABLE] + rm->gtot.gstate[GORT_PG_RUNNING] +
+                 rm->gtot.gstate[GORT_PG_WAITING] + rm->gtot.gstate[GORT_PG_SYSCALL];
     f->go_globrunq = gh->globrunq;
     f->go_ms_running = (int)rm->gtot.ms_running;
     f->go_ms_spinning = (int)rm->gtot.ms_spinning;

@@ -120,6 +120,10 @@ struct run_figs {
     uint32_t go_runq[RUN_GO_MAX_P];     /* per P: local run queue length (0..256) */
     bool     go_runnext[RUN_GO_MAX_P];  /* per P: a G waits in its runnext slot */
     int      go_p_m[RUN_GO_MAX_P];      /* per P: M row holding it, -1 none (idle) */
+    uint32_t go_on_p[RUN_GO_MAX_P];     /* per P: live goroutines that last ran on it, of
+                                           those with a board slot */
+    uint32_t go_on_p_n;                 /* goroutines counted in go_on_p */
+    uint64_t go_live;                   /* live goroutines, slot or not */
     uint64_t go_globrunq;               /* global run queue length */
     double   go_steals_per_s;           /* goroutines stolen between Ps, per second */
     int      go_ms_running;             /* Ms holding a P, running Gs or the scheduler */

@@ -37,7 +37,12 @@
  *    stays bounded at any task count, and with few tasks every task is read
  *    every sample.
  *  - the leader's task/PID/stat stands for the process (ppid, num_threads,
- *    rss, vsize): never /proc/PID/stat, which walks every thread.
+ *    rss, vsize): never /proc/PID/stat, which walks every thread. It is read
+ *    every sample for a process with several threads (one read stands for
+ *    them all); a single-threaded process's comes with its one task's stat
+ *    (the same file, read when the task ran), and at least every
+ *    PROC_STAT_MAX_NS. Reading it every sample for 1,000 procs workers was
+ *    a third of the monitor's CPU.
  *  - task/ is listed again only when num_threads differs from the tasks we
  *    know or a task vanished, and for a big listing not more often than 20x
  *    its own cost (a 13 ms listing: at most every 260 ms).
@@ -53,8 +58,10 @@
  *    children to a sibling: such a child is found when the sibling next
  *    runs.)
  *  - smaps_rollup walks the page tables: each process's is read again after
- *    100x its own cost (so it stays near 1% of a core), not sooner than 0.5 s
- *    and not later than 30 s.
+ *    100x the cost of one round of them all (the last read of every watched
+ *    process, summed), so all of them together stay near 1% of a core, not
+ *    sooner than 0.5 s and not later than 30 s. (Per process, 100x its own
+ *    cost let 1,000 procs workers take 2.3% of a core: 40% of the monitor.)
  *  - descriptors stay open (pread at 0 regenerates a seq file); RLIMIT_NOFILE
  *    is raised to its hard limit, and we hold at most that minus a reserve for
  *    the rest of the program. schedstat descriptors have priority; past 3/4 of
@@ -84,6 +91,7 @@
 #include "util.h"
 
 #define STAT_STALE_NS   (5ull * 1000000000)
+#define PROC_STAT_MAX_NS (1000ull * 1000000)
 #define SCAN_MIN_NS     (200ull * 1000000)
 #define SCAN_MAX_NS     (1000ull * 1000000)
 #define MEM_MIN_NS      (500ull * 1000000)
@@ -124,10 +132,12 @@ struct sampler__proc {
     int      ntask, cap;
     bool     relist;                /* list task/ again (a task vanished) */
     uint64_t t_relist_ok;           /* not before this time (big listings) */
-    struct procfs_task_stat lst;    /* leader stat of this sample */
-    uint64_t lst_seq;
+    struct procfs_task_stat lst;    /* the leader's last stat */
+    uint64_t lst_seq;               /* the sample that read it */
+    uint64_t t_lst;                 /* and when */
     uint64_t mem_next;
     int      mem_fails;             /* smaps_rollup reads failed in a row */
+    uint64_t mem_cost;              /* CPU ns of its last smaps_rollup read */
     struct sample_proc pub;
 };
 
@@ -145,6 +155,7 @@ struct sampler {
     struct sample_caps caps;
     long     clk_tck, page_size;
     unsigned budget_pct;
+    uint64_t mem_cost_total;        /* sum of the procs' mem_cost */
     uint64_t (*clock)(void *arg);
     void    *clock_arg;
 
@@ -480,6 +491,7 @@ static void sampler__proc_free(struct sampler *s, struct sampler__proc *p)
     }
     sampler__close(s, &p->fd_lstat);
     sampler__close(s, &p->fd_smaps);
+    s->mem_cost_total -= p->mem_cost;
     free(p);
 }
 
@@ -561,28 +573,41 @@ static void sampler__relist(struct sampler *s, struct sampler__proc *p, uint64_t
     p->t_relist_ok = cost > 500000 ? now + cost * READDIR_FACTOR : 0;
 }
 
+/* The process's figures from its leader's stat, read now. */
+static void sampler__proc_publish(struct sampler *s, struct sampler__proc *p,
+                                  const struct procfs_task_stat *st, uint64_t now)
+{
+    struct sample_proc *q = &p->pub;
+
+    p->lst = *st;
+    p->lst_seq = s->seq;
+    p->t_lst = now;
+    q->ppid = st->ppid;
+    memcpy(q->comm, st->comm, sizeof(q->comm));
+    q->state = st->state;
+    q->nthreads = (int)st->num_threads;
+    q->vsize = st->vsize;
+    q->rss = st->rss * (uint64_t)s->page_size;
+}
+
 /* Reads the leader's stat; false if the process is gone. */
-static bool sampler__proc_stat(struct sampler *s, struct sampler__proc *p)
+static bool sampler__proc_stat(struct sampler *s, struct sampler__proc *p, uint64_t now)
 {
     char path[48];
     const char *why;
+    struct procfs_task_stat st;
     snprintf(path, sizeof(path), "%d/task/%d/stat", (int)p->pid, (int)p->pid);
     int r = sampler__read(s, s->rootfd, path, &p->fd_lstat, s->fds_limit);
     if (r == 0)
-        r = procfs_parse_task_stat(s->buf.p, s->buf.len, &p->lst, &why);
+        r = procfs_parse_task_stat(s->buf.p, s->buf.len, &st, &why);
     if (r < 0)
         return false;
     s->stats.reads_stat++;
-    p->lst_seq = s->seq;
-    struct sample_proc *q = &p->pub;
-    q->ppid = p->lst.ppid;
-    memcpy(q->comm, p->lst.comm, sizeof(q->comm));
-    q->state = p->lst.state;
-    q->nthreads = (int)p->lst.num_threads;
-    q->vsize = p->lst.vsize;
-    q->rss = p->lst.rss * (uint64_t)s->page_size;
+    sampler__proc_publish(s, p, &st, now);
     return true;
 }
+
+static uint64_t sampler__cpu_ns(void);
 
 static void sampler__proc_mem(struct sampler *s, struct sampler__proc *p, uint64_t now)
 {
@@ -592,13 +617,15 @@ static void sampler__proc_mem(struct sampler *s, struct sampler__proc *p, uint64
     const char *why;
     struct procfs_smaps_rollup sr;
     snprintf(path, sizeof(path), "%d/smaps_rollup", (int)p->pid);
-    uint64_t t0 = util_now_ns();
+    uint64_t t0 = sampler__cpu_ns();
     int r = sampler__read(s, s->rootfd, path, &p->fd_smaps, s->fds_limit / 2);
     if (r == 0)
         r = procfs_parse_smaps_rollup(s->buf.p, s->buf.len, &sr, &why);
-    uint64_t cost = util_now_ns() - t0;
+    uint64_t cost = sampler__cpu_ns() - t0;
     s->stats.reads_smaps++;
-    p->mem_next = now + CLAMP(cost * MEM_COST_FACTOR, MEM_MIN_NS, MEM_MAX_NS);
+    s->mem_cost_total += cost - p->mem_cost;
+    p->mem_cost = cost;
+    p->mem_next = now + CLAMP(s->mem_cost_total * MEM_COST_FACTOR, MEM_MIN_NS, MEM_MAX_NS);
     if (r < 0) {
         /* A descriptor opened before the process exec'd holds the old address
          * space and reads empty: open it again, soon. After a few failures in a
@@ -707,6 +734,8 @@ static bool sampler__task_read(struct sampler *s, struct sampler__proc *p,
             if (r < 0)
                 return !procfs_is_gone(r);
             s->stats.reads_stat++;
+            if (t->tid == p->pid)
+                sampler__proc_publish(s, p, &st, now);
         }
         stat_now = true;
     }
@@ -945,7 +974,7 @@ static void sampler__adopt(struct sampler *s, uint64_t now)
         struct sampler__proc *p = tr->procs[tr->nproc - 1];
         if (p->pid != pe.pid)
             continue;                   /* gone before we could open it */
-        if (!sampler__proc_stat(s, p)) {
+        if (!sampler__proc_stat(s, p, now)) {
             sampler__proc_free(s, p);
             tr->nproc--;
             continue;
@@ -1086,7 +1115,9 @@ int sampler_sample(struct sampler *s, const struct sample **out)
         struct sampler__tree *tr = s->trees[k];
         for (int i = 0; i < tr->nproc; i++) {
             struct sampler__proc *p = tr->procs[i];
-            if (!sampler__proc_stat(s, p)) {
+            bool need = p->lst_seq == 0 || p->relist || p->ntask != 1 ||
+                        p->pub.nthreads != p->ntask || now - p->t_lst >= PROC_STAT_MAX_NS;
+            if (need && !sampler__proc_stat(s, p, now)) {
                 if (p->pid == tr->root)
                     tr->alive = false;
                 sampler__proc_free(s, p);
@@ -1155,7 +1186,7 @@ int sampler_watch(struct sampler *s, pid_t root, const char *label)
     struct sampler__proc *p = sampler__proc_new(s, root);
     if (p == NULL)
         return -ESRCH;
-    if (!sampler__proc_stat(s, p)) {
+    if (!sampler__proc_stat(s, p, sampler__now(s))) {
         sampler__proc_free(s, p);
         return -ESRCH;
     }

@@ -732,6 +732,30 @@ static void panels__tasks(const struct panels__ctx *c, int y, int rows, int lege
                           widgets_style(c->x, role));
             lx = panels__put(c, lx + 1, ly + line, buf, THEME_NORMAL) + 1;
         }
+        /* Goroutines: where they sit. Each P's goroutines (by the P they last ran on) and the
+         * M holding that P now, as far as the legend's lines go. */
+        for (int i = 0; f->go_ok && i < f->go_procs && line < legend; i++) {
+            char mb[16] = "", item[64];
+            int need;
+
+            if (f->go_p_m[i] >= 0)
+                snprintf(mb, sizeof(mb), "@M%d", f->go_p_m[i]);
+            char lead[32] = "on ";
+
+            /* The runtime's board has slots for the first few hundred goroutines only: say
+             * how many of them these counts are. */
+            if (f->go_live > f->go_on_p_n)
+                snprintf(lead, sizeof(lead), "%u of %llu on ", f->go_on_p_n,
+                         (unsigned long long)f->go_live);
+            snprintf(item, sizeof(item), "%sP%d %u%s", i == 0 ? lead : "", i, f->go_on_p[i], mb);
+            need = canvas_str_width(item) + 1;
+            if (lx > x0 && lx + need > right) {
+                if (++line >= legend)
+                    break;
+                lx = x0;
+            }
+            lx = panels__put(c, lx, ly + line, item, i == 0 ? THEME_LABEL : THEME_NORMAL) + 1;
+        }
     }
 }
 
