@@ -501,9 +501,9 @@ START_TEST(test_schedwatch_bad_theme)
 }
 END_TEST
 
-/* Processes whose session is sid (the pty child's: pty_spawn makes it a
- * session leader), from /proc/PID/stat field (6) session. */
-static int session_procs(pid_t sid)
+/* Processes whose /proc/PID/stat field is id: 5, the process group, or 6, the session
+ * (zombies too: one not yet reaped still holds its pid and keeps its group alive). */
+static int procs_where(int field, pid_t id)
 {
     int n = 0;
     DIR *d = opendir("/proc");
@@ -513,7 +513,7 @@ static int session_procs(pid_t sid)
     while ((de = readdir(d)) != NULL) {
         char path[300], buf[512], *rp;
         FILE *f;
-        int session = 0;
+        int pgrp = 0, session = 0;
 
         if (de->d_name[0] < '0' || de->d_name[0] > '9')
             continue;
@@ -522,7 +522,8 @@ static int session_procs(pid_t sid)
         if (f == NULL)
             continue;
         if (fgets(buf, sizeof(buf), f) != NULL && (rp = strrchr(buf, ')')) != NULL &&
-            sscanf(rp + 2, "%*c %*d %*d %d", &session) == 1 && session == (int)sid)
+            sscanf(rp + 2, "%*c %*d %d %d", &pgrp, &session) == 2 &&
+            (field == 5 ? pgrp : session) == (int)id)
             n++;
         fclose(f);
     }
@@ -530,33 +531,15 @@ static int session_procs(pid_t sid)
     return n;
 }
 
-/* Processes whose process group is pgid (stat field 5), zombies too: one not yet reaped still
- * holds its pid and keeps the group alive. */
+/* Processes in the pty child's session (pty_spawn makes it a session leader). */
+static int session_procs(pid_t sid)
+{
+    return procs_where(6, sid);
+}
+
 static int group_procs(pid_t pgid)
 {
-    int n = 0;
-    DIR *d = opendir("/proc");
-    struct dirent *de;
-
-    ck_assert_ptr_nonnull(d);
-    while ((de = readdir(d)) != NULL) {
-        char path[300], buf[512], *rp;
-        FILE *f;
-        int pgrp = 0;
-
-        if (de->d_name[0] < '0' || de->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-        f = fopen(path, "r");
-        if (f == NULL)
-            continue;
-        if (fgets(buf, sizeof(buf), f) != NULL && (rp = strrchr(buf, ')')) != NULL &&
-            sscanf(rp + 2, "%*c %*d %d", &pgrp) == 1 && pgrp == (int)pgid)
-            n++;
-        fclose(f);
-    }
-    closedir(d);
-    return n;
+    return procs_where(5, pgid);
 }
 
 /* The monitor's child named comm (a model host), or 0. */
