@@ -271,6 +271,37 @@ START_TEST(fixture_three_samples_scan)
 }
 END_TEST
 
+/* A process whose task/ lists nothing: it exited between the read of its
+ * stat and the listing of its tasks. Its stat, read through the descriptor
+ * the sampler keeps, says two threads now (so the tasks are listed again),
+ * and its task/ is then emptied. No task of it is shown and nothing breaks;
+ * under UBSan this once reported qsort(NULL, 0). */
+START_TEST(fixture_task_dir_empties)
+{
+    struct sampler *s = fixture_sampler();
+    const struct sample *out;
+    ck_assert_int_eq(sampler_watch(s, 100, "demo"), 0);
+    ck_assert_int_eq(sampler_sample(s, &out), 0);
+    ck_assert_ptr_nonnull(find_task(&out->trees[0], 200));
+
+    char cmd[512];
+    /* The shell's > writes into the same file, as cp does. */
+    snprintf(cmd, sizeof(cmd), "f='%s/200/task/200/stat' && s=$(sed 's/ 20 0 1 0 / 20 0 2 0 /' "
+             "\"$f\") && echo \"$s\" > \"$f\" && rm -r '%s/200/task/200'", tree_dir, tree_dir);
+    ck_assert_int_eq(system(cmd), 0);
+    for (int i = 1; i <= 3; i++) {
+        fake_now = (10 + (uint64_t)i) * NS;
+        ck_assert_int_eq(sampler_sample(s, &out), 0);
+    }
+    const struct sample_tree *t = &out->trees[0];
+    ck_assert(t->alive);
+    ck_assert_ptr_null(find_task(t, 200));
+    ck_assert_ptr_nonnull(find_task(t, 100));
+    ck_assert_ptr_nonnull(find_task(t, 101));
+    sampler_free(s);
+}
+END_TEST
+
 /* ---- real /proc ---- */
 
 static void *busy_thread(void *arg)
@@ -432,6 +463,7 @@ static Suite *sampler_suite(void)
     tcase_add_test(tc, fixture_caps);
     tcase_add_test(tc, fixture_three_samples_children);
     tcase_add_test(tc, fixture_three_samples_scan);
+    tcase_add_test(tc, fixture_task_dir_empties);
     suite_add_tcase(s, tc);
     tc = tcase_create("real");
     tcase_set_timeout(tc, 60);      /* a loaded machine: the loops below wait for it */

@@ -541,7 +541,10 @@ static void sampler__relist(struct sampler *s, struct sampler__proc *p, uint64_t
         }
         tids[n++] = (pid_t)atoi(e->d_name);
     }
-    qsort(tids, (size_t)n, sizeof(*tids), sampler__cmp_pid);
+    /* An exiting process can list no task at all; qsort(NULL, 0) is
+     * undefined, and UBSan says so. */
+    if (n > 1)
+        qsort(tids, (size_t)n, sizeof(*tids), sampler__cmp_pid);
 
     struct sampler__task *nt = xcalloc((size_t)MAX(n, 1), sizeof(*nt));
     int i = 0, j = 0;
