@@ -64,6 +64,37 @@ static int quit_and_wait(struct pty *p)
     return status;
 }
 
+/* ---- the harness --------------------------------------------------------------- */
+
+/* What ncurses sends around a scroll inside the alternate screen: DECSC, a scroll region,
+ * DECRC. libvterm restores the cursor's visibility from that save on leaving the alternate
+ * screen; xterm does not. The harness must follow what the program asked (the last CSI ? 25),
+ * or a clean exit after a scroll reads as "cursor left hidden". */
+static void harness_cursor(const char *seq, bool visible, bool alt)
+{
+    const char *argv[] = { "/usr/bin/printf", seq, NULL };
+    struct pty *p;
+    int status;
+
+    ck_assert_int_eq(pty_spawn(&p, argv, 80, 24, NULL), 0);
+    ck_assert_int_eq(pty_wait_exit(p, WAIT_MS, &status), 0);
+    ck_assert_msg(pty_cursor_visible(p) == visible, "%s: cursor shown %d", seq + 1,
+                  pty_cursor_visible(p));
+    ck_assert_int_eq(pty_altscreen(p), alt);
+    pty_free(p);
+}
+
+START_TEST(test_harness_cursor)
+{
+    harness_cursor("\033[?1049h\033[?25l\0337\033[5;20r\0338\033[?12l\033[?25h\033[?1049l",
+                   true, false);
+    harness_cursor("\033[?1049h\033[?25l", false, true);
+    harness_cursor("\033[?25l\033[?12;25h", true, false);
+    harness_cursor("\033[?25h\033[?1;25l", false, false);
+    harness_cursor("\033[?25l\033[?125h\033[25h", false, false);
+}
+END_TEST
+
 /* ---- the ui layer on its own ----------------------------------------------------- */
 
 START_TEST(test_demo_start_quit)
@@ -761,6 +792,7 @@ static Suite *tui_suite(void)
     TCase *tc = tcase_create("demo");
 
     tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_harness_cursor);
     tcase_add_test(tc, test_demo_start_quit);
     tcase_add_test(tc, test_demo_keys);
     tcase_add_test(tc, test_demo_resize);

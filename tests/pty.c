@@ -28,7 +28,12 @@ struct pty {
     VTerm *vt;
     VTermScreen *screen;
     bool altscreen;
-    bool cursor_visible;
+    bool cursor_visible;            /* the last DECTCEM (CSI ? 25 h/l) the program sent */
+    struct {                        /* a CSI ? ... h/l being read, across reads */
+        int state;                  /* 0 text, 1 ESC, 2 ESC [, 3 ESC [ ? params */
+        int param;                  /* the parameter being read; -1: none */
+        bool has25;
+    } csi;
     struct termios initial;
 };
 
@@ -44,11 +49,51 @@ static int pty__settermprop(VTermProp prop, VTermValue *val, void *user)
 {
     struct pty *p = user;
 
+    /* Cursor visibility is not taken from the emulator: libvterm keeps one saved-cursor slot
+     * for DECSC and mode 1049, visibility included, so a DECSC ncurses sends inside the
+     * alternate screen (around a scroll region) makes leaving it hide the cursor again, which
+     * xterm (a slot per screen, no visibility in it) does not. */
     if (prop == VTERM_PROP_ALTSCREEN)
         p->altscreen = val->boolean;
-    else if (prop == VTERM_PROP_CURSORVISIBLE)
-        p->cursor_visible = val->boolean;
     return 1;
+}
+
+/* Follows CSI ? Pn ; ... h / l in the program's output: the cursor is shown when the last
+ * such sequence naming 25 ended in h. */
+static void pty__track_dectcem(struct pty *p, const char *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = buf[i];
+
+        switch (p->csi.state) {
+        case 0:
+            p->csi.state = c == '\033';
+            break;
+        case 1:
+            p->csi.state = c == '[' ? 2 : c == '\033';
+            break;
+        case 2:
+            p->csi.state = c == '?' ? 3 : c == '\033';
+            p->csi.param = -1;
+            p->csi.has25 = false;
+            break;
+        case 3:
+            if (c >= '0' && c <= '9') {
+                p->csi.param = (p->csi.param < 0 ? 0 : p->csi.param * 10) + (c - '0');
+                if (p->csi.param > 100000)
+                    p->csi.param = 100000;
+                break;
+            }
+            p->csi.has25 |= p->csi.param == 25;
+            p->csi.param = -1;
+            if (c == ';')
+                break;
+            if ((c == 'h' || c == 'l') && p->csi.has25)
+                p->cursor_visible = c == 'h';
+            p->csi.state = c == '\033';
+            break;
+        }
+    }
 }
 
 /* Answers the emulator gives to the program's queries go back to it. */
@@ -223,6 +268,7 @@ int pty_pump(struct pty *p, int timeout_ms)
 
         if (n > 0) {
             vterm_input_write(p->vt, buf, (size_t)n);
+            pty__track_dectcem(p, buf, (size_t)n);
             total += (int)n;
             p->bytes += (unsigned long)n;
             continue;
