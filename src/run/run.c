@@ -40,6 +40,7 @@
 
 #define RUN_STOP_GRACE_NS   300000000ull    /* SIGTERM, then SIGKILL */
 #define RUN_WARMUP_NS       1000000000ull   /* left out of the averages after a (re)start */
+#define RUN_TURN_START_MAX_NS 10000000000ull /* turns: the most start-up a turn waits out */
 
 struct run__win {
     uint64_t t_ns;
@@ -67,6 +68,10 @@ struct run__model {
     int      wpos, wn;
     /* averages over the active, warmed-up time (for summaries) */
     double   acc_s, acc_cores, acc_units;
+    /* and the latency histogram over the same time: in turns mode a request in flight at
+     * SIGSTOP completes at SIGCONT, its latency the whole wait for the turn (seconds) */
+    uint64_t acc_hist[PROBE_HIST_BUCKETS];
+    uint64_t acc_lat;
     /* goroutines: the runtime's block, validated (gort_probe_copy), and its totals */
     unsigned char *gort;
     struct gort_probe_totals gtot;
@@ -83,7 +88,8 @@ struct run {
     int      ncpu;                  /* cores this process may use */
     int      cpus[1024];            /* their numbers */
     int      active;                /* turns: the model whose turn it is */
-    uint64_t turn_start_ns;
+    uint64_t turn_start_ns;         /* SIGCONT of the active model */
+    uint64_t turn_ready_ns;         /* when it was first seen running this turn; 0: not yet */
     char     fairness[200];
     bool     fair;
     char     err[256];
@@ -287,6 +293,8 @@ static int run__start_model(struct run *r, struct run__model *rm)
     rm->figs.affinity = rm->pinned ? &rm->aff : NULL;
     run__reset_window(rm);
     rm->acc_s = rm->acc_cores = rm->acc_units = 0;
+    memset(rm->acc_hist, 0, sizeof(rm->acc_hist));
+    rm->acc_lat = 0;
     if (rc < 0) {
         rm->m = NULL;
         rm->pid = 0;
@@ -335,6 +343,7 @@ static void run__apply_turns(struct run *r)
             run__reset_window(rm);
     }
     r->turn_start_ns = util_now_ns();
+    r->turn_ready_ns = 0;
 }
 
 static int run__start_all(struct run *r)
@@ -688,6 +697,12 @@ static void run__figures(struct run *r, struct run__model *rm, const struct samp
         if (n >= 2) {
             const struct run__win *pw = &rm->win[run__widx(rm, 1)];
             rm->acc_units += (double)(nw->units - pw->units);
+            const uint64_t *hn = rm->hist[run__widx(rm, 0)], *ho = rm->hist[run__widx(rm, 1)];
+            for (unsigned b = 0; b < PROBE_HIST_BUCKETS; b++)
+                if (hn[b] > ho[b]) {
+                    rm->acc_hist[b] += hn[b] - ho[b];
+                    rm->acc_lat += hn[b] - ho[b];
+                }
         }
     }
 }
@@ -705,8 +720,18 @@ void run_update(struct run *r, const struct sample *s)
         }
         run__figures(r, rm, s);
     }
-    if (r->o.mode == RUN_MODE_TURNS && r->n > 1 &&
-        util_now_ns() - r->turn_start_ns >= r->o.turn_ns) {
+    /* A turn is turn_ns of running: a host's start-up (forking 1,000 workers
+     * and connecting them) does not count, or after a restart the first
+     * model's turn would be spent starting and give no figures, and every
+     * model would wait a whole round for its first. A host that never gets
+     * going gives the machine up after RUN_TURN_START_MAX_NS. */
+    uint64_t now = util_now_ns();
+    const struct run__model *am = &r->mod[r->active];
+    if (r->turn_ready_ns == 0 && (am->m == NULL || am->figs.state != RUN_M_STARTING))
+        r->turn_ready_ns = now;
+    bool over = r->turn_ready_ns != 0 ? now - r->turn_ready_ns >= r->o.turn_ns
+                                      : now - r->turn_start_ns >= RUN_TURN_START_MAX_NS;
+    if (r->o.mode == RUN_MODE_TURNS && r->n > 1 && over) {
         /* next live model */
         for (int k = 1; k <= r->n; k++) {
             int j = (r->active + k) % r->n;
@@ -753,10 +778,10 @@ bool run_summary(const struct run *r, int i, double *secs, double *cores, double
 bool run_summary_latency(const struct run *r, int i, double *p50_ms, double *p99_ms)
 {
     const struct run__model *rm = &r->mod[i];
-    if (rm->snap.lat_count == 0)
+    if (rm->acc_lat == 0)
         return false;
-    *p50_ms = probe_hist_quantile(rm->snap.hist, 0.50) / 1e6;
-    *p99_ms = probe_hist_quantile(rm->snap.hist, 0.99) / 1e6;
+    *p50_ms = probe_hist_quantile(rm->acc_hist, 0.50) / 1e6;
+    *p99_ms = probe_hist_quantile(rm->acc_hist, 0.99) / 1e6;
     return true;
 }
 

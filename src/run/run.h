@@ -178,7 +178,8 @@ const char *run_error(const struct run *r);
  * start or turn is left out): seconds counted, cores, units per second.
  * false when no time was counted. */
 bool run_summary(const struct run *r, int i, double *secs, double *cores, double *units_per_s);
-/* Latency quantiles over everything the host measured since it (re)started. */
+/* Latency quantiles over the same active, warmed-up time as run_summary: in turns mode the
+ * requests a stopped model had in flight (their latency the wait for its turn) are left out. */
 bool run_summary_latency(const struct run *r, int i, double *p50_ms, double *p99_ms);
 
 /* Stops every host and the latency server; nothing of ours is left running. */
