@@ -354,5 +354,10 @@ int host_main(int argc, char **argv)
     if (!(h.model->workloads & (1u << h.work.kind)))
         return host_fail(&h, "%s: workload %s not implemented", h.model->name,
                          work_name(h.work.kind));
-    return h.model->run(&h);
+    int rc = h.model->run(&h);
+    /* Not a return: worker threads still run (they never end on their own) and reach the
+     * host through &h, which lives in this frame. Returning would hand it to exit()'s own
+     * calls while they read it; they crashed on the garbage (seen on restarts under load). */
+    fflush(NULL);
+    _exit(rc);
 }
