@@ -762,15 +762,19 @@ static void probe_main(void *arg)
 
     gort_wg_add(&wg, 1);
     id = gort_spawn(probe_parked, c);
-    gort_sleep_ns(2 * 1000 * 1000);
-    for (uint32_t i = 0; i < h->nslots; i++) {
-        /* The runtime writes the slots with relaxed atomics as it runs:
-         * read them the same way (ThreadSanitizer holds us to it). */
-        const struct gort_probe_g *s = gort_probe_grow(h, i);
-        if (__atomic_load_n(&s->gid, __ATOMIC_RELAXED) == id) {
-            probe_gid_seen = id;
-            probe_state_seen = (int)__atomic_load_n(&s->state, __ATOMIC_RELAXED);
-            probe_wait_seen = (int)__atomic_load_n(&s->wait_reason, __ATOMIC_RELAXED);
+    /* Until it has run and parked: on a busy machine (the sanitizer stage after a lesson's
+     * million goroutines) 2 ms was not always enough. At most 10 s. */
+    for (int tries = 0; tries < 10000 && probe_state_seen != GORT_PG_WAITING; tries++) {
+        gort_sleep_ns(1000 * 1000);
+        for (uint32_t i = 0; i < h->nslots; i++) {
+            /* The runtime writes the slots with relaxed atomics as it runs:
+             * read them the same way (ThreadSanitizer holds us to it). */
+            const struct gort_probe_g *s = gort_probe_grow(h, i);
+            if (__atomic_load_n(&s->gid, __ATOMIC_RELAXED) == id) {
+                probe_gid_seen = id;
+                probe_state_seen = (int)__atomic_load_n(&s->state, __ATOMIC_RELAXED);
+                probe_wait_seen = (int)__atomic_load_n(&s->wait_reason, __ATOMIC_RELAXED);
+            }
         }
     }
     gort_chan_close(c);
