@@ -116,6 +116,23 @@ static void load_json(const char *path, struct jsonr *doc)
     free(text);
 }
 
+/* Runs a headless schedwatch whose argv writes --json json, expects exit 0, and loads the
+ * file into doc (both files are removed). Returns the summary's models. */
+static const struct jsonr *run_summary_models(char *const argv[], const char *json,
+                                              struct jsonr *doc)
+{
+    struct child c;
+    spawn(&c, argv);
+    int st = reap(&c, 60);
+    char *out = slurp(c.out, NULL);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d: %s", st, out);
+    free(out);
+    unlink(c.out);
+    load_json(json, doc);
+    unlink(json);
+    return jsonr_get(jsonr_get(doc, "summary"), "models");
+}
+
 START_TEST(test_cpu_turns)
 {
     char json[256], csv[256];
@@ -209,14 +226,8 @@ START_TEST(test_gil_and_offload)
     char *argv[] = { "schedwatch", "--headless", "-d", "10s", "--models", "threads,loop",
                      "--gil", "--offload", "-n", "8", "--mode", "turns", "--turn", "4s",
                      "--json", json, NULL };
-    struct child c;
-    spawn(&c, argv);
-    int st = reap(&c, 60);
-    char *out = slurp(c.out, NULL);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d: %s", st, out);
     struct jsonr doc;
-    load_json(json, &doc);
-    const struct jsonr *sum = jsonr_get(jsonr_get(&doc, "summary"), "models");
+    const struct jsonr *sum = run_summary_models(argv, json, &doc);
     double threads = jsonr_num(model_in(sum, "threads"), "cores", -1);
     double loop = jsonr_num(model_in(sum, "loop"), "cores", -1);
     ck_assert_msg(threads > 0.5 && threads <= 1.15, "threads with a GIL used %.2f cores",
@@ -226,9 +237,6 @@ START_TEST(test_gil_and_offload)
     ck_assert_msg(loop >= 1.5, "the loop with offload used %.2f cores", loop);
 #endif
     jsonr_free(&doc);
-    free(out);
-    unlink(json);
-    unlink(c.out);
 }
 END_TEST
 
@@ -243,14 +251,8 @@ START_TEST(test_io_turns_latency)
     char *argv[] = { "schedwatch", "--headless", "-d", "13s", "--models", "procs,threads",
                      "-w", "io", "-n", "200", "--mode", "turns", "--turn", "1.5s",
                      "--json", json, NULL };
-    struct child c;
-    spawn(&c, argv);
-    int st = reap(&c, 60);
-    char *out = slurp(c.out, NULL);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d: %s", st, out);
     struct jsonr doc;
-    load_json(json, &doc);
-    const struct jsonr *sum = jsonr_get(jsonr_get(&doc, "summary"), "models");
+    const struct jsonr *sum = run_summary_models(argv, json, &doc);
     for (int i = 0; i < 2; i++) {
         const char *name = i ? "threads" : "procs";
         double p50 = jsonr_num(model_in(sum, name), "lat_p50_ms", -1);
@@ -260,9 +262,6 @@ START_TEST(test_io_turns_latency)
         ck_assert_msg(p99 >= 19 && p99 < 1000, "%s p99 %.1f ms: a turn's wait", name, p99);
     }
     jsonr_free(&doc);
-    free(out);
-    unlink(json);
-    unlink(c.out);
 }
 END_TEST
 

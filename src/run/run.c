@@ -71,7 +71,6 @@ struct run__model {
     /* and the latency histogram over the same time: in turns mode a request in flight at
      * SIGSTOP completes at SIGCONT, its latency the whole wait for the turn (seconds) */
     uint64_t acc_hist[PROBE_HIST_BUCKETS];
-    uint64_t acc_lat;
     /* goroutines: the runtime's block, validated (gort_probe_copy), and its totals */
     unsigned char *gort;
     struct gort_probe_totals gtot;
@@ -294,7 +293,6 @@ static int run__start_model(struct run *r, struct run__model *rm)
     run__reset_window(rm);
     rm->acc_s = rm->acc_cores = rm->acc_units = 0;
     memset(rm->acc_hist, 0, sizeof(rm->acc_hist));
-    rm->acc_lat = 0;
     if (rc < 0) {
         rm->m = NULL;
         rm->pid = 0;
@@ -559,6 +557,19 @@ static int run__widx(const struct run__model *rm, int k)
     return (rm->wpos - 1 - k + 2 * (RUN_WINDOW + 1)) % (RUN_WINDOW + 1);
 }
 
+/* acc += newer - older, bucket by bucket (a restarted board may read lower: 0); returns
+ * the requests added. */
+static uint64_t run__hist_add(uint64_t *acc, const uint64_t *newer, const uint64_t *older)
+{
+    uint64_t added = 0;
+    for (unsigned b = 0; b < PROBE_HIST_BUCKETS; b++)
+        if (newer[b] > older[b]) {
+            acc[b] += newer[b] - older[b];
+            added += newer[b] - older[b];
+        }
+    return added;
+}
+
 static void run__figures(struct run *r, struct run__model *rm, const struct sample *s)
 {
     struct run_figs *f = &rm->figs;
@@ -666,14 +677,8 @@ static void run__figures(struct run *r, struct run__model *rm, const struct samp
             f->go_preempt_per_s = (nw->preempts - ow->preempts) / dt;
             f->go_netpoll_per_s = (nw->netpoll - ow->netpoll) / dt;
         }
-        uint64_t d[PROBE_HIST_BUCKETS];
-        uint64_t cnt = 0;
-        const uint64_t *hn = rm->hist[run__widx(rm, 0)], *ho = rm->hist[run__widx(rm, n - 1)];
-        for (unsigned b = 0; b < PROBE_HIST_BUCKETS; b++) {
-            d[b] = hn[b] >= ho[b] ? hn[b] - ho[b] : 0;
-            cnt += d[b];
-        }
-        f->lat_ok = cnt > 0;
+        uint64_t d[PROBE_HIST_BUCKETS] = { 0 };
+        f->lat_ok = run__hist_add(d, rm->hist[run__widx(rm, 0)], rm->hist[run__widx(rm, n - 1)]) > 0;
         f->lat_p50_ms = f->lat_ok ? probe_hist_quantile(d, 0.50) / 1e6 : 0;
         f->lat_p99_ms = f->lat_ok ? probe_hist_quantile(d, 0.99) / 1e6 : 0;
     }
@@ -697,14 +702,23 @@ static void run__figures(struct run *r, struct run__model *rm, const struct samp
         if (n >= 2) {
             const struct run__win *pw = &rm->win[run__widx(rm, 1)];
             rm->acc_units += (double)(nw->units - pw->units);
-            const uint64_t *hn = rm->hist[run__widx(rm, 0)], *ho = rm->hist[run__widx(rm, 1)];
-            for (unsigned b = 0; b < PROBE_HIST_BUCKETS; b++)
-                if (hn[b] > ho[b]) {
-                    rm->acc_hist[b] += hn[b] - ho[b];
-                    rm->acc_lat += hn[b] - ho[b];
-                }
+            run__hist_add(rm->acc_hist, rm->hist[run__widx(rm, 0)], rm->hist[run__widx(rm, 1)]);
         }
     }
+}
+
+/* A turn is turn_ns of running: a host's start-up (forking 1,000 workers and connecting
+ * them) does not count, or after a restart the first model's turn would be spent starting
+ * and give no figures, and every model would wait a whole round for its first. A host that
+ * never gets going gives the machine up after RUN_TURN_START_MAX_NS. */
+static bool run__turn_over(struct run *r)
+{
+    uint64_t now = util_now_ns();
+    const struct run__model *am = &r->mod[r->active];
+    if (r->turn_ready_ns == 0 && (am->m == NULL || am->figs.state != RUN_M_STARTING))
+        r->turn_ready_ns = now;
+    return r->turn_ready_ns != 0 ? now - r->turn_ready_ns >= r->o.turn_ns
+                                 : now - r->turn_start_ns >= RUN_TURN_START_MAX_NS;
 }
 
 void run_update(struct run *r, const struct sample *s)
@@ -720,18 +734,7 @@ void run_update(struct run *r, const struct sample *s)
         }
         run__figures(r, rm, s);
     }
-    /* A turn is turn_ns of running: a host's start-up (forking 1,000 workers
-     * and connecting them) does not count, or after a restart the first
-     * model's turn would be spent starting and give no figures, and every
-     * model would wait a whole round for its first. A host that never gets
-     * going gives the machine up after RUN_TURN_START_MAX_NS. */
-    uint64_t now = util_now_ns();
-    const struct run__model *am = &r->mod[r->active];
-    if (r->turn_ready_ns == 0 && (am->m == NULL || am->figs.state != RUN_M_STARTING))
-        r->turn_ready_ns = now;
-    bool over = r->turn_ready_ns != 0 ? now - r->turn_ready_ns >= r->o.turn_ns
-                                      : now - r->turn_start_ns >= RUN_TURN_START_MAX_NS;
-    if (r->o.mode == RUN_MODE_TURNS && r->n > 1 && over) {
+    if (r->o.mode == RUN_MODE_TURNS && r->n > 1 && run__turn_over(r)) {
         /* next live model */
         for (int k = 1; k <= r->n; k++) {
             int j = (r->active + k) % r->n;
@@ -778,7 +781,10 @@ bool run_summary(const struct run *r, int i, double *secs, double *cores, double
 bool run_summary_latency(const struct run *r, int i, double *p50_ms, double *p99_ms)
 {
     const struct run__model *rm = &r->mod[i];
-    if (rm->acc_lat == 0)
+    uint64_t count = 0;
+    for (unsigned b = 0; b < PROBE_HIST_BUCKETS; b++)
+        count += rm->acc_hist[b];
+    if (count == 0)
         return false;
     *p50_ms = probe_hist_quantile(rm->acc_hist, 0.50) / 1e6;
     *p99_ms = probe_hist_quantile(rm->acc_hist, 0.99) / 1e6;
