@@ -23,6 +23,7 @@
 
 #define GORT_RUNQ 256
 #define GORT_STACK_CACHE 64
+#define GORT_GOID_BATCH 16
 #define GORT_PREEMPT_NS (10 * 1000 * 1000)
 
 /* ---- futex lock and note (lock.c) ---- */
@@ -102,7 +103,7 @@ static inline struct gort_g *gort__getg(void)
 
 /* ---- processors and machines ---- */
 struct gort_p {
-    int32_t id;
+    _Alignas(64) int32_t id;
     uint32_t status;          /* enum gort_probe_pstatus (atomic: sysmon CASes SYSCALL) */
     struct gort_m *m;         /* M holding it */
     struct gort_p *link;      /* idle P list */
@@ -116,6 +117,7 @@ struct gort_p {
     /* per-P stack cache: pointers, so taking one never touches a cold stack */
     struct gort_g *stack_cache[GORT_STACK_CACHE];
     uint32_t nstack_cache;
+    uint64_t goidcache, goidcacheend; /* ids [cache, end) taken from goidgen, as Go's */
     struct gort_probe_p *probe;
 };
 
@@ -143,37 +145,48 @@ struct gort_m {
     struct gort_probe_m *probe;
 };
 
+/* Grouped by who writes what: a read-mostly field sharing a cache line with the lock or the
+ * spinning count took a miss on every schedule() (perf on bench_spawn: the loads of exiting
+ * and gomaxprocs were 40% of sched__loop's samples). */
+#define GORT_CACHELINE 64
 struct gort_sched {
-    uint32_t lock;
-    /* global run queue: a growable ring of pointers (not a list through the Gs: each G sits
-     * on its own stack page, so walking a list is a TLB miss per G, under the lock) */
-    struct gort_g **runq;
-    uint64_t runq_head, runq_cap; /* cap is a power of two */
-    uint64_t runq_size;
-    struct gort_p *pidle;
-    uint32_t npidle;          /* atomic */
-    struct gort_m *midle;
-    uint32_t nmidle;
-    uint32_t nmspinning;      /* atomic */
+    /* read-mostly: written at start, at exit and when GOMAXPROCS changes */
     uint32_t gomaxprocs;      /* atomic */
     uint32_t exiting;         /* atomic */
-    uint32_t polling;         /* an M is blocked in epoll_wait (atomic) */
-    uint64_t lastpoll;        /* atomic */
-    int32_t mcount;
-    struct gort_m *allm;
-    uint64_t goidgen;         /* atomic */
-    struct gort_p allp[GORT_MAX_PROCS];
     struct gort_g *maing;
-    uint32_t sysmon_note;
     pthread_t sysmon_thread;
     struct gort_probe_hdr *probe;
     struct gort_probe_m *sysmon_probe;
     void *board;
     bool board_private;
+    bool valgrind;
     size_t board_len;
     uint32_t nslots;
-    bool valgrind;
     uintptr_t arena_lo, arena_hi; /* goroutine stacks live in [lo, hi) */
+
+    /* under the lock */
+    _Alignas(GORT_CACHELINE) uint32_t lock;
+    /* global run queue: a growable ring of pointers (not a list through the Gs: each G sits
+     * on its own stack page, so walking a list is a TLB miss per G, under the lock) */
+    struct gort_g **runq;
+    uint64_t runq_head, runq_cap; /* cap is a power of two */
+    uint64_t runq_size;       /* read without the lock by the spawner's back-pressure */
+    struct gort_p *pidle;
+    struct gort_m *midle;
+    uint32_t nmidle;
+    int32_t mcount;
+    struct gort_m *allm;
+
+    /* atomics every M touches while looking for work */
+    _Alignas(GORT_CACHELINE) uint32_t npidle;
+    uint32_t nmspinning;
+    uint32_t sysmon_note;
+
+    _Alignas(GORT_CACHELINE) uint32_t polling; /* an M is blocked in epoll_wait (atomic) */
+    uint64_t lastpoll;        /* atomic */
+    uint64_t goidgen;         /* atomic; Ps take ids from it in batches (GORT_GOID_BATCH) */
+
+    _Alignas(GORT_CACHELINE) struct gort_p allp[GORT_MAX_PROCS];
 };
 extern struct gort_sched gort__sched;
 

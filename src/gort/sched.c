@@ -1277,7 +1277,13 @@ static struct gort_g *sched__newg(struct gort_p *p, gort_fn fn, void *arg)
     g->select_done = false;
     g->park_param = NULL;
     g->lastp = -1;
-    st_rlx(&g->id, xadd(&gort__sched.goidgen, 1) + 1);
+    if (p->goidcache == p->goidcacheend) {
+        /* one atomic per batch: a shared counter bumped on every spawn bounced its line
+         * between the spawning and the exiting cores */
+        p->goidcache = xadd(&gort__sched.goidgen, GORT_GOID_BATCH) + 1;
+        p->goidcacheend = p->goidcache + GORT_GOID_BATCH;
+    }
+    st_rlx(&g->id, p->goidcache++);
     st_rlx(&g->top.preempt, 0);
     gort__ctx_make(&g->ctx, g->stack_base, g);
     if ((slot = sched__slot(g)) != NULL) {
