@@ -414,12 +414,22 @@ START_TEST(test_beyond_cap)
     ck_assert_uint_eq(model_nslots(m), PROBE_SLOTS_MAX);
     probe_snapshot_init(&s, model_nslots(m));
     mu_sleep_ns(SEC / 5);
-    ck_assert_int_eq(model_snapshot(m, &s), 0);
-    for (int i = 0; i < PROBE_ST_COUNT; i++) {
-        ck_assert_int_ge(s.state_count[i], 0);
-        total += s.state_count[i];
+    /* A task moves between states as two counter updates, and the counters are read one
+     * after another while tasks run: a snapshot may catch a few in flight (one summed to
+     * 69,999 in a full run of the suite), never many, and most catch none. */
+    int exact = 0;
+    for (int k = 0; k < 20; k++) {
+        ck_assert_int_eq(model_snapshot(m, &s), 0);
+        total = 0;
+        for (int i = 0; i < PROBE_ST_COUNT; i++) {
+            ck_assert_int_ge(s.state_count[i], 0);
+            total += s.state_count[i];
+        }
+        ck_assert_int_le(llabs(total - 70000), 70);
+        exact += total == 70000;
+        mu_sleep_ns(SEC / 100);
     }
-    ck_assert_int_eq(total, 70000);
+    ck_assert_int_gt(exact, 0);
     ck_assert_uint_eq(s.ntasks, 70000);
     ck_assert_uint_gt(s.units, 70000);
     probe_snapshot_free(&s);
