@@ -8,9 +8,14 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "procfs/procfs.h"
 
@@ -256,6 +261,50 @@ START_TEST(procstat_bad)
 }
 END_TEST
 
+/*
+ * A seq file that walks a list hands out one page of records per read, however
+ * much was asked: a task's children file with 1,200 pids (about 7 KiB) takes
+ * two. Taking the first short read for the end found 682 of 1,000.
+ */
+START_TEST(read_long_children)
+{
+    enum { N = 1200 };
+    static pid_t kids[N];
+    for (int i = 0; i < N; i++) {
+        kids[i] = fork();
+        ck_assert_int_ge(kids[i], 0);
+        if (kids[i] == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            for (;;)
+                pause();
+        }
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+    struct procfs_buf b = { 0 };
+    ck_assert_int_eq(procfs_read_file(AT_FDCWD, path, &b), 0);
+    ck_assert_uint_gt(b.len, 4096);
+    static pid_t got[N + 1];
+    int n;
+    const char *why;
+    ck_assert_int_eq(procfs_parse_children(b.p, b.len, got, N + 1, &n, &why), 0);
+    /* and again through a descriptor kept open, as the sampler reads */
+    int fd = procfs_open(AT_FDCWD, path);
+    ck_assert_int_ge(fd, 0);
+    int n2 = 0;
+    ck_assert_int_eq(procfs_pread_all(fd, &b), 0);
+    ck_assert_int_eq(procfs_parse_children(b.p, b.len, got, N + 1, &n2, &why), 0);
+    close(fd);
+    procfs_buf_free(&b);
+    for (int i = 0; i < N; i++)
+        kill(kids[i], SIGKILL);
+    for (int i = 0; i < N; i++)
+        waitpid(kids[i], NULL, 0);
+    ck_assert_int_eq(n, N);
+    ck_assert_int_eq(n2, N);
+}
+END_TEST
+
 START_TEST(small_files_bad)
 {
     const char *why = NULL;
@@ -332,6 +381,7 @@ static Suite *procfs_suite(void)
     tcase_add_test(tc, real_stat);
     tcase_add_test(tc, real_loadavg_psi_meminfo);
     tcase_add_test(tc, real_task_files);
+    tcase_add_test(tc, read_long_children);
     suite_add_tcase(s, tc);
     tc = tcase_create("hostile");
     tcase_add_test(tc, comm_with_parens_and_spaces);

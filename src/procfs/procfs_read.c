@@ -3,9 +3,15 @@
  * through a descriptor kept open (pread at offset 0 makes the seq file
  * regenerate its text) or by open/read/close.
  *
- * A short read means the end of the text: seq files hand out everything they
- * generated that fits, so one pread() is enough when the buffer is larger than
- * the file, which is the common case once the buffer has grown.
+ * One pread() is usually the whole text, but not always: a seq file that
+ * walks a list (task/TID/children, /proc/schedstat, maps) hands out at most
+ * one buffer of records per read, a page to start with, whatever the reader
+ * asked for. (Taking a short read for the end once left a host's children
+ * file at 682 of its 1,000 pids.) A read that stops more than a record short
+ * of a page can only be the end, as every record we read is well under
+ * PROCFS_RECORD_MAX; after a longer one we read on until the end of file, a
+ * system call more for big files only, so the small per-task ones (stat,
+ * schedstat, status) still take one.
  */
 #include "config.h"
 
@@ -16,6 +22,9 @@
 
 #include "procfs/procfs.h"
 #include "util.h"
+
+/* Longer than any line of the files we read; half a page. */
+#define PROCFS_RECORD_MAX 2048
 
 void procfs_buf_free(struct procfs_buf *b)
 {
@@ -40,10 +49,12 @@ int procfs_pread_all(int fd, struct procfs_buf *b)
             return -errno;
         }
         off += (size_t)n;
-        if (n == 0 || off < b->cap)
+        if (n == 0 || (off < b->cap && n < PROCFS_RECORD_MAX))
             break;
-        b->cap *= 2;
-        b->p = xrealloc(b->p, b->cap);
+        if (off == b->cap) {
+            b->cap *= 2;
+            b->p = xrealloc(b->p, b->cap);
+        }
     }
     b->len = off;
     return 0;
