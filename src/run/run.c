@@ -631,7 +631,14 @@ static void run__figures(struct run *r, struct run__model *rm, const struct samp
 
     f->os_tasks = t->ntask;
     f->os_running = t->nr_running;
-    f->rss = t->rss;
+    /* The page walk's Rss where we have it: stat's is short by up to 32 pages a CPU,
+     * which made 4 threads' stacks read "0 B" a task. The walk is slower to come
+     * (sampler.c), so it counts only once taken in this run of the model. */
+    uint64_t walked = UINT64_MAX;
+    for (int i = 0; i < t->nproc; i++)
+        walked = MIN(walked, t->procs[i].mem_t_ns);
+    bool walk_ok = t->pss_ok && t->nproc > 0 && walked >= p->start_ns;
+    f->rss = t->pss_ok ? t->rss_walk : t->rss;
     f->pss = t->pss;
     f->pss_ok = t->pss_ok;
     f->vsize = 0;
@@ -641,9 +648,11 @@ static void run__figures(struct run *r, struct run__model *rm, const struct samp
     for (int c = 0; c < f->ncpu; c++)
         f->on_core[c] = t->cpu_on_core != NULL ? t->cpu_on_core[c] / 100.0f : 0;
 
-    uint64_t mem = rm->kind == PROBE_MODEL_PROCS && t->pss_ok ? t->pss : t->rss;
-    uint64_t base = rm->kind == PROBE_MODEL_PROCS && t->pss_ok ? p->base_pss : p->base_rss;
-    f->mem_per_task_ok = p->ntasks > 0 && base > 0 && p->status != PROBE_STATUS_STARTING;
+    bool procs = rm->kind == PROBE_MODEL_PROCS;
+    uint64_t mem = !walk_ok ? t->rss : procs ? t->pss : t->rss_walk;
+    uint64_t base = walk_ok && procs ? p->base_pss : p->base_rss;
+    f->mem_per_task_ok = p->ntasks > 0 && base > 0 && p->status != PROBE_STATUS_STARTING &&
+                         (walk_ok || !t->pss_ok);
     f->mem_per_task = f->mem_per_task_ok
         ? ((double)mem - (double)base) / p->ntasks : 0;
     if (f->mem_per_task < 0)

@@ -82,9 +82,11 @@ struct sample_proc {
     char     state;
     int      nthreads;              /* (20) num_threads */
     float    cpu_pct;               /* sum over its tasks */
-    uint64_t rss;                   /* (24) rss pages x page size, every sample (the
-                                       kernel's counters; smaps_rollup Rss is the same
-                                       figure by a page walk that costs far more) */
+    uint64_t rss;                   /* (24) rss pages x page size, every sample: the
+                                       kernel's per-CPU counters, read without summing
+                                       them, so short by up to 32 pages a CPU (216 KiB
+                                       of 2,840 in a 5-thread process here) */
+    uint64_t rss_walk;              /* smaps_rollup Rss, exact (a page walk), at mem_t_ns */
     uint64_t pss;                   /* smaps_rollup Pss */
     bool     pss_ok;                /* smaps_rollup readable (needs ptrace access) */
     uint64_t mem_t_ns;              /* when pss was last read (less often than stat for
@@ -108,8 +110,8 @@ struct sample_tree {
     int      nr_blocked;            /* tasks in state D */
     float    vcsw_per_s, ivcsw_per_s;
     float    wait_pct;              /* sum of tasks' run-queue wait, % of one core */
-    uint64_t rss, pss;
-    bool     pss_ok;
+    uint64_t rss, rss_walk, pss;    /* sums of the procs' */
+    bool     pss_ok;                /* every proc's smaps_rollup read: rss_walk, pss */
 };
 
 struct sample {
