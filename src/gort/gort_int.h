@@ -180,6 +180,7 @@ struct gort_sched {
     /* atomics every M touches while looking for work */
     _Alignas(GORT_CACHELINE) uint32_t npidle;
     uint32_t nmspinning;
+    uint32_t needspinning;    /* a wakep found no idle P: the next M to give one up spins */
     uint32_t sysmon_note;
 
     _Alignas(GORT_CACHELINE) uint32_t polling; /* an M is blocked in epoll_wait (atomic) */

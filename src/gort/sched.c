@@ -10,6 +10,8 @@
  *       runnext slot. There are GOMAXPROCS Ps; an idle P sits on the idle list.
  *   spinning M   an M holding a P and looking for work to steal; at most half the busy Ps
  *       worth of Ms spin at once, and a readied G wakes a spinning M only if none spins.
+ *       If no P is idle to wake, it sets needspinning and the next M to give up its P
+ *       spins instead (Go 1.21; Go 1.19 can leave a P idle beside a full queue).
  *   sysmon   a thread without a P: retakes Ps from Ms stuck in system calls, flags goroutines
  *       that have run 10 ms for preemption, polls the network if no one did for 10 ms, and
  *       scrubs pooled stacks.
@@ -533,7 +535,9 @@ static void sched__pidleput(struct gort_p *p)
     st_rlx(&p->m, NULL);
     p->link = gort__sched.pidle;
     gort__sched.pidle = p;
-    st_rlx(&gort__sched.npidle, gort__sched.npidle + 1);
+    /* seq_cst: findrunnable then looks at needspinning, which wakep sets before looking
+     * at npidle (sched__wakep). */
+    __atomic_store_n(&gort__sched.npidle, gort__sched.npidle + 1, __ATOMIC_SEQ_CST);
     sched__probe_p(p);
     sched__probe_counts();
 }
@@ -637,10 +641,14 @@ static void sched__startm(struct gort_p *p, bool spinning)
         p = sched__pidleget();
         if (!p) {
             gort__unlock(&gort__sched.lock);
-            if (spinning)
+            if (spinning) {
+                __atomic_store_n(&gort__sched.needspinning, 1, __ATOMIC_SEQ_CST);
                 xadd(&gort__sched.nmspinning, (uint32_t)-1);
+            }
             return;
         }
+        if (spinning && ld_rlx(&gort__sched.needspinning))
+            st_rlx(&gort__sched.needspinning, 0);   /* this M is the spinner asked for */
     }
     if (ld_rlx(&gort__sched.exiting)) {
         sched__pidleput(p);
@@ -668,8 +676,22 @@ static void sched__wakep(void)
 {
     uint32_t zero = 0;
 
-    if (ld_rlx(&gort__sched.npidle) == 0 || ld_rlx(&gort__sched.nmspinning) != 0)
+    if (ld_rlx(&gort__sched.nmspinning) != 0)
         return;
+    if (ld_rlx(&gort__sched.npidle) == 0) {
+        /* No idle P to wake; but an M may be giving its P up this moment without
+         * stealing (findrunnable's limit on spinning Ms), and nothing would wake it
+         * afterwards: one P then idles beside another's full queue (a TSan run of
+         * check_gort: one P ran all 64 workers). Ask that M to spin instead: Go 1.21's
+         * needspinning. The store comes before the second look at npidle, and
+         * findrunnable puts its P before looking at the flag: one of the two sees the
+         * other. Already set, nothing to do (the saturated path stays two loads). */
+        if (ld_rlx(&gort__sched.needspinning))
+            return;
+        __atomic_store_n(&gort__sched.needspinning, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&gort__sched.npidle, __ATOMIC_SEQ_CST) == 0)
+            return;
+    }
     if (!cas_acqrel(&gort__sched.nmspinning, &zero, 1))
         return;
     sched__probe_counts();
@@ -896,6 +918,21 @@ top:
                     goto top;
                 }
                 break;
+            }
+        }
+    } else {
+        /* We did not steal (others spun); if a wakep found no idle P meanwhile, its
+         * work waits for a spinner that was never started: be it (see sched__wakep). */
+        if (__atomic_load_n(&gort__sched.needspinning, __ATOMIC_SEQ_CST) &&
+            __atomic_exchange_n(&gort__sched.needspinning, 0, __ATOMIC_ACQ_REL)) {
+            gort__lock(&gort__sched.lock);
+            p = sched__pidleget();
+            gort__unlock(&gort__sched.lock);
+            if (p) {
+                m->spinning = true;
+                xadd(&gort__sched.nmspinning, 1);
+                sched__acquirep(m, p);
+                goto top;
             }
         }
     }
