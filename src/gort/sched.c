@@ -829,6 +829,20 @@ static void sched__inject_rest(struct gort_g *g)
     gort__inject_list(g->schedlink, t, k);
 }
 
+/* An M that gave its P up takes an idle one back to spin; false if none is idle. */
+static bool sched__spin_again(struct gort_m *m)
+{
+    gort__lock(&gort__sched.lock);
+    struct gort_p *p = sched__pidleget();
+    gort__unlock(&gort__sched.lock);
+    if (!p)
+        return false;
+    m->spinning = true;
+    xadd(&gort__sched.nmspinning, 1);
+    sched__acquirep(m, p);
+    return true;
+}
+
 static struct gort_g *sched__findrunnable(struct gort_m *m, bool *inherit)
 {
     struct gort_g *g;
@@ -908,15 +922,8 @@ top:
         for (uint32_t i = 0; i <= procs; i++) {
             if (i == procs ? ld_rlx(&gort__sched.runq_size) != 0
                            : !sched__runqempty(&gort__sched.allp[i])) {
-                gort__lock(&gort__sched.lock);
-                p = sched__pidleget();
-                gort__unlock(&gort__sched.lock);
-                if (p) {
-                    m->spinning = true;
-                    xadd(&gort__sched.nmspinning, 1);
-                    sched__acquirep(m, p);
+                if (sched__spin_again(m))
                     goto top;
-                }
                 break;
             }
         }
@@ -924,17 +931,9 @@ top:
         /* We did not steal (others spun); if a wakep found no idle P meanwhile, its
          * work waits for a spinner that was never started: be it (see sched__wakep). */
         if (__atomic_load_n(&gort__sched.needspinning, __ATOMIC_SEQ_CST) &&
-            __atomic_exchange_n(&gort__sched.needspinning, 0, __ATOMIC_ACQ_REL)) {
-            gort__lock(&gort__sched.lock);
-            p = sched__pidleget();
-            gort__unlock(&gort__sched.lock);
-            if (p) {
-                m->spinning = true;
-                xadd(&gort__sched.nmspinning, 1);
-                sched__acquirep(m, p);
-                goto top;
-            }
-        }
+            __atomic_exchange_n(&gort__sched.needspinning, 0, __ATOMIC_ACQ_REL) &&
+            sched__spin_again(m))
+            goto top;
     }
 
     /* Block in the netpoller until I/O or the next timer. */
